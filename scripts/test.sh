@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The project's test command (README: `bash scripts/test.sh`).
+# Runs every level in order, from static checks to the real end-to-end deploy, and prints one
+# line per phase with its duration, then a closing "N passed, N failed" line summed over every
+# test runner that ran. Phases can be chosen: `bash scripts/test.sh static unit` (default: all).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+LOG_DIR="${TEST_LOG_DIR:-/tmp/microblog-test-logs}"
+mkdir -p "$LOG_DIR"
+ALL_PHASES=(setup static unit delivery app e2e)
+PHASES=("$@")
+[ ${#PHASES[@]} -eq 0 ] && PHASES=("${ALL_PHASES[@]}")
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+FAILED_PHASES=()
+
+# Adds the counts printed by node's test runner (spec reporter: "ℹ pass N") in a phase's log.
+count_tests() {
+  local log="$1" p f s
+  p=$(grep -aE '^(ℹ|#) pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  f=$(grep -aE '^(ℹ|#) fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  s=$(grep -aE '^(ℹ|#) skipped [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f))
+  SKIPPED=$((SKIPPED + s))
+}
+
+phase_setup() { bash scripts/setup.sh; }
+phase_static() {
+  npx tsc --noEmit -p .
+  npx eslint .
+  npx prettier --check .
+  bash scripts/lint-dockerfile.sh app/Dockerfile
+}
+phase_unit() { npm run --silent test:unit; }
+phase_delivery() { bash tests/delivery/run.sh; }
+phase_app() { bash app/scripts/test-all.sh; }
+phase_e2e() { bash tests/e2e/run.sh; }
+
+for phase in "${PHASES[@]}"; do
+  log="$LOG_DIR/$phase.log"
+  echo "==> phase $phase: starting ($(date -u +%H:%M:%S))"
+  start=$(date +%s)
+  set +e
+  ( set -euo pipefail; "phase_$phase" ) 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  count_tests "$log"
+  echo "==> phase $phase: $([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)") in $(( $(date +%s) - start ))s"
+  if [ "$rc" -ne 0 ]; then
+    FAILED_PHASES+=("$phase")
+    # Without set-up nothing else can run meaningfully.
+    [ "$phase" = setup ] && break
+  fi
+done
+
+echo
+echo "phases failed: ${FAILED_PHASES[*]:-none}; logs in $LOG_DIR"
+if [ ${#FAILED_PHASES[@]} -gt 0 ] && [ "$FAILED" -eq 0 ]; then
+  # A phase failed outside a test runner (lint, set-up): count it so the total cannot read green.
+  FAILED=${#FAILED_PHASES[@]}
+fi
+echo "total: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ ${#FAILED_PHASES[@]} -eq 0 ]
