@@ -92,3 +92,10 @@ export function checkStack(rule: StackRule, resources: PolicyResource[]): Outcom
     ),
   );
 }
+
+/** A copy of `o` without `key`: the failing twin of a passing fixture. */
+export function without<T extends object>(o: T, key: keyof T): Partial<T> {
+  const copy: Partial<T> = { ...o };
+  delete copy[key];
+  return copy;
+}
