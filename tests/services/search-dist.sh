@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Fetches a runnable search-engine distribution from Maven Central (the "integ-test-zip"
+# build: the engine's own server, no bundled JDK, run on the host's Java 17), checks its
+# SHA-1, unpacks it once into the cache and prints the unpacked directory.
+#   search-dist.sh opensearch [2.19.6]       -> ~/.cache/microblog/opensearch/2.19.6/opensearch-2.19.6
+#   search-dist.sh elasticsearch [8.19.21]   -> ~/.cache/microblog/elasticsearch/8.19.21/elasticsearch-8.19.21
+# Used by opensearch.sh and by tests/e2e/images/build.sh. Progress goes to stderr.
+set -euo pipefail
+SERVICE_NAME=search-dist
+# shellcheck source=tests/services/lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+ENGINE="${1:-opensearch}"
+case "$ENGINE" in
+  opensearch) VERSION="${2:-2.19.6}"; GROUP=org/opensearch/distribution/integ-test-zip ;;
+  elasticsearch) VERSION="${2:-8.19.21}"; GROUP=org/elasticsearch/distribution/integ-test-zip ;;
+  *) die "unknown engine '$ENGINE'; allowed: opensearch, elasticsearch" ;;
+esac
+MAVEN="${MAVEN_CENTRAL_URL:-https://repo1.maven.org/maven2}"
+CACHE="$MICROBLOG_CACHE_DIR/$ENGINE/$VERSION"
+DIST="$CACHE/$ENGINE-$VERSION"
+ZIP="$CACHE/$ENGINE-$VERSION.zip"
+
+if [ -x "$DIST/bin/$ENGINE" ] && [ -f "$DIST/.complete" ]; then
+  echo "$DIST"
+  exit 0
+fi
+mkdir -p "$CACHE"
+command -v curl >/dev/null || apt_install curl ca-certificates
+command -v unzip >/dev/null || apt_install unzip
+phase_start "download $ENGINE $VERSION from Maven Central" >&2
+url="$MAVEN/$GROUP/$ENGINE/$VERSION/$ENGINE-$VERSION.zip"
+want="$(curl -sSfL "$url.sha1" | cut -c1-40)" || die "cannot fetch $url.sha1"
+if [ ! -f "$ZIP" ] || [ "$(sha1sum "$ZIP" | cut -c1-40)" != "$want" ]; then
+  curl -sSfL -o "$ZIP.part" "$url" || die "cannot download $url"
+  got="$(sha1sum "$ZIP.part" | cut -c1-40)"
+  [ "$got" = "$want" ] || die "SHA-1 mismatch for $url: got $got, want $want"
+  mv "$ZIP.part" "$ZIP"
+fi
+phase_end "$(du -h "$ZIP" | cut -f1)" >&2
+phase_start "unpack into $CACHE" >&2
+rm -rf "$DIST"
+unzip -q -o "$ZIP" -d "$CACHE" || die "cannot unpack $ZIP"
+[ -x "$DIST/bin/$ENGINE" ] || die "$ZIP has no bin/$ENGINE"
+# Readable by the unprivileged user the engine runs as; writable only by root.
+chmod -R a+rX "$DIST"
+touch "$DIST/.complete"
+rm -f "$ZIP"
+phase_end >&2
+echo "$DIST"
