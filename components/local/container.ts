@@ -1,0 +1,46 @@
+// Pure helpers that turn a target-neutral ServiceSpec into @pulumi/docker container inputs.
+import * as pulumi from "@pulumi/pulumi";
+import type * as docker from "@pulumi/docker";
+import type { HealthCheckSpec, ServiceSpec } from "../services.js";
+
+/** Host names the services have on the Docker network (the chapter's names). */
+export const LOCAL_HOSTS = { app: "app", mysql: "mysql", search: "elasticsearch" } as const;
+
+/** Docker health check from the spec (exec form). */
+export function dockerHealthcheck(check: HealthCheckSpec): docker.types.input.ContainerHealthcheck {
+  return {
+    tests: ["CMD", ...check.command],
+    interval: `${check.intervalSeconds}s`,
+    timeout: `${check.timeoutSeconds}s`,
+    retries: check.retries,
+    startPeriod: `${check.startPeriodSeconds}s`,
+  };
+}
+
+/** Seconds `wait: true` may wait for healthy: the start period plus every retry, with slack. */
+export function waitTimeoutSeconds(check: HealthCheckSpec): number {
+  return (
+    check.startPeriodSeconds +
+    (check.retries + 1) * (check.intervalSeconds + check.timeoutSeconds) +
+    30
+  );
+}
+
+/**
+ * `NAME=value` list for the container. When the service has credentials the whole list is
+ * a Pulumi secret, so nothing sensitive reaches state or the console in clear.
+ */
+export function dockerEnvs(spec: ServiceSpec): pulumi.Output<string[]> {
+  const plain = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+  const secretNames = Object.keys(spec.secretEnv).sort();
+  if (secretNames.length === 0) return pulumi.output(plain);
+  const values = secretNames.map((k) => spec.secretEnv[k] as pulumi.Output<string>);
+  return pulumi.secret(
+    pulumi.all(values).apply((vs) => [...plain, ...secretNames.map((k, i) => `${k}=${vs[i]}`)]),
+  );
+}
+
+/** Port mapping published on loopback only. */
+export function loopbackPort(internal: number, external: number): docker.types.input.ContainerPort {
+  return { internal, external, ip: "127.0.0.1", protocol: "tcp" };
+}

@@ -1,0 +1,339 @@
+// The dev stack (target local) under Pulumi mocks: exact resources, inputs and ordering.
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { evaluate, find, resolve, type Recorded } from "./mocks.js";
+
+const CONTAINER = "docker:index/container:Container";
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Unwraps a secret-marked input value; fails if it is not marked secret. */
+function unwrapSecret(value: unknown): unknown {
+  assert.ok(
+    value !== null && typeof value === "object" && SECRET_SIG in value,
+    "expected a secret",
+  );
+  return (value as unknown as { value: unknown }).value;
+}
+
+describe("dev stack (local Docker)", () => {
+  let resources: Recorded[];
+  let outputs: Record<string, unknown>;
+  before(async () => {
+    ({ resources, outputs } = await evaluate("dev"));
+  });
+
+  it("declares exactly these resources", () => {
+    assert.deepEqual(
+      resources.map((r) => `${r.type} ${r.name} <- ${r.parent ?? "stack"}`).sort(),
+      [
+        "docker:index/container:Container microblog-app <- microblog",
+        "docker:index/container:Container microblog-mysql <- microblog",
+        "docker:index/container:Container microblog-search <- microblog",
+        "docker:index/image:Image microblog-image <- microblog",
+        "docker:index/network:Network microblog-network <- microblog",
+        "docker:index/remoteImage:RemoteImage microblog-mysql-image <- microblog",
+        "docker:index/remoteImage:RemoteImage microblog-search-image <- microblog",
+        "docker:index/volume:Volume microblog-mysql-data <- microblog",
+        "docker:index/volume:Volume microblog-search-data <- microblog",
+        "microblog:image:AppImage microblog <- stack",
+        "microblog:local:LocalSystem microblog <- stack",
+        "microblog:secrets:Secrets microblog <- stack",
+        "random:index/randomPassword:RandomPassword microblog-mysql-password <- microblog",
+        "random:index/randomPassword:RandomPassword microblog-mysql-root-password <- microblog",
+        "random:index/randomPassword:RandomPassword microblog-secret-key <- microblog",
+      ].sort(),
+    );
+  });
+
+  it("does not load @pulumi/aws", () => {
+    const cache = createRequire(import.meta.url).cache;
+    assert.deepEqual(
+      Object.keys(cache).filter((k) => k.includes("/node_modules/@pulumi/aws/")),
+      [],
+    );
+  });
+
+  it("generates passwords with RandomPassword, URL-safe, as secrets", async () => {
+    for (const name of ["microblog-mysql-password", "microblog-mysql-root-password"]) {
+      const r = find(resources, "random:index/randomPassword:RandomPassword", name);
+      assert.deepEqual(r.inputs, {
+        length: 32,
+        special: false,
+        minUpper: 1,
+        minLower: 1,
+        minNumeric: 1,
+      });
+    }
+    const key = find(
+      resources,
+      "random:index/randomPassword:RandomPassword",
+      "microblog-secret-key",
+    );
+    assert.equal(key.inputs.length, 64);
+  });
+
+  it("names the network and volumes from project and stack", () => {
+    assert.deepEqual(find(resources, "docker:index/network:Network", "microblog-network").inputs, {
+      name: "microblog-infra-dev-network",
+      driver: "bridge",
+    });
+    for (const s of ["mysql", "search"]) {
+      const v = find(resources, "docker:index/volume:Volume", `microblog-${s}-data`);
+      assert.deepEqual(v.inputs, { name: `microblog-infra-dev-${s}-data` });
+      assert.equal(v.protect, false);
+      assert.equal(v.retainOnDelete, false);
+    }
+  });
+
+  it("pins the data images and keeps them on destroy", () => {
+    assert.deepEqual(
+      find(resources, "docker:index/remoteImage:RemoteImage", "microblog-mysql-image").inputs,
+      {
+        name: "mysql:8.4.6",
+        keepLocally: true,
+      },
+    );
+    assert.deepEqual(
+      find(resources, "docker:index/remoteImage:RemoteImage", "microblog-search-image").inputs,
+      {
+        name: "docker.elastic.co/elasticsearch/elasticsearch:8.19.4",
+        keepLocally: true,
+      },
+    );
+  });
+
+  it("runs MySQL with the official env contract, secret env, TCP health check, named volume", () => {
+    const { envs, ...rest } = find(resources, CONTAINER, "microblog-mysql").inputs;
+    assert.deepEqual(unwrapSecret(envs), [
+      "MYSQL_DATABASE=microblog",
+      "MYSQL_USER=microblog",
+      "MYSQL_PASSWORD=pw-microblog-mysql-password",
+      "MYSQL_ROOT_PASSWORD=pw-microblog-mysql-root-password",
+    ]);
+    assert.deepEqual(rest, {
+      name: "microblog-infra-dev-mysql",
+      image: "sha256:microblog-mysql-image",
+      networksAdvanced: [{ name: "microblog-infra-dev-network", aliases: ["mysql"] }],
+      ports: [],
+      volumes: [{ volumeName: "microblog-infra-dev-mysql-data", containerPath: "/var/lib/mysql" }],
+      healthcheck: {
+        tests: ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--protocol=tcp"],
+        interval: "10s",
+        timeout: "5s",
+        retries: 10,
+        startPeriod: "60s",
+      },
+      memory: 1024,
+      restart: "unless-stopped",
+      privileged: false,
+      wait: true,
+      waitTimeout: 255,
+    });
+  });
+
+  it("runs Elasticsearch single-node, security off, heap half the limit, unpublished", () => {
+    const r = find(resources, CONTAINER, "microblog-search");
+    assert.deepEqual(r.inputs.envs, [
+      "discovery.type=single-node",
+      "xpack.security.enabled=false",
+      "ES_JAVA_OPTS=-Xms1024m -Xmx1024m",
+    ]);
+    assert.deepEqual(r.inputs.healthcheck, {
+      tests: [
+        "CMD",
+        "curl",
+        "-fsS",
+        "http://127.0.0.1:9200/_cluster/health?wait_for_status=yellow&timeout=5s",
+      ],
+      interval: "10s",
+      timeout: "5s",
+      retries: 10,
+      startPeriod: "60s",
+    });
+    assert.deepEqual(r.inputs.volumes, [
+      {
+        volumeName: "microblog-infra-dev-search-data",
+        containerPath: "/usr/share/elasticsearch/data",
+      },
+    ]);
+    assert.deepEqual(r.inputs.ports, []);
+    assert.equal(r.inputs.memory, 2048);
+    assert.deepEqual(r.inputs.networksAdvanced, [
+      { name: "microblog-infra-dev-network", aliases: ["elasticsearch"] },
+    ]);
+  });
+
+  it("runs the app by digest, with secret env, on 127.0.0.1:8000, after healthy data services", () => {
+    const r = find(resources, CONTAINER, "microblog-app");
+    assert.deepEqual(r.dependsOn, ["microblog-mysql", "microblog-search"]);
+    for (const c of ["microblog-mysql", "microblog-search", "microblog-app"]) {
+      assert.equal(find(resources, CONTAINER, c).inputs.wait, true, c);
+    }
+    assert.equal(r.inputs.image, `sha256:${"1".repeat(64)}`);
+    assert.deepEqual(r.inputs.ports, [
+      { internal: 5000, external: 8000, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
+    assert.deepEqual(unwrapSecret(r.inputs.envs), [
+      "PORT=5000",
+      "NODE_ENV=production",
+      "ELASTICSEARCH_URL=http://elasticsearch:9200",
+      "POSTS_PER_PAGE=25",
+      "LOG_LEVEL=info",
+      "DATABASE_URL=mysql://microblog:pw-microblog-mysql-password@mysql:3306/microblog",
+      "SECRET_KEY=pw-microblog-secret-key",
+    ]);
+    assert.deepEqual((r.inputs.healthcheck as { tests: string[] }).tests, [
+      "CMD",
+      "node",
+      "-e",
+      'fetch("http://127.0.0.1:5000/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))',
+    ]);
+  });
+
+  it("builds app/ locally without pushing, tagged by content", () => {
+    const r = find(resources, "docker:index/image:Image", "microblog-image");
+    assert.match(String(r.inputs.imageName), /^microblog-infra-dev-app:[0-9a-f]{16}$/);
+    assert.equal(r.inputs.skipPush, true);
+    assert.equal(r.inputs.registry, undefined);
+    const build = r.inputs.build as Record<string, unknown>;
+    assert.equal(build.platform, "linux/amd64");
+    assert.deepEqual(build.args, {});
+    assert.match(String(build.context), /\/app$/);
+    assert.match(String(build.dockerfile), /\/app\/Dockerfile$/);
+  });
+
+  it("exports the URL and names, nothing secret", async () => {
+    const resolved: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(outputs)) {
+      const { value, secret } = await resolve(v);
+      assert.equal(secret, false, k);
+      resolved[k] = value;
+    }
+    assert.deepEqual(resolved, {
+      url: "http://127.0.0.1:8000",
+      appImage: `sha256:${"1".repeat(64)}`,
+      networkName: "microblog-infra-dev-network",
+      containerNames: {
+        app: "microblog-infra-dev-app",
+        mysql: "microblog-infra-dev-mysql",
+        search: "microblog-infra-dev-search",
+      },
+      volumeNames: {
+        mysql: "microblog-infra-dev-mysql-data",
+        search: "microblog-infra-dev-search-data",
+      },
+    });
+    assert.doesNotMatch(JSON.stringify(resolved), /pw-/);
+  });
+});
+
+describe("dev stack variations", () => {
+  it("publishes data ports on loopback and protects/retains volumes when configured", async () => {
+    const { resources } = await evaluate("dev", {
+      mysqlHostPort: "13306",
+      searchHostPort: "19200",
+      appPort: "8080",
+      dataProtect: "true",
+      dataRetainOnDelete: "true",
+    });
+    assert.deepEqual(find(resources, CONTAINER, "microblog-mysql").inputs.ports, [
+      { internal: 3306, external: 13306, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
+    assert.deepEqual(find(resources, CONTAINER, "microblog-search").inputs.ports, [
+      { internal: 9200, external: 19200, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
+    assert.deepEqual(find(resources, CONTAINER, "microblog-app").inputs.ports, [
+      { internal: 5000, external: 8080, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
+    for (const s of ["mysql", "search"]) {
+      const v = find(resources, "docker:index/volume:Volume", `microblog-${s}-data`);
+      assert.equal(v.protect, true);
+      assert.equal(v.retainOnDelete, true);
+    }
+  });
+
+  it("pushes to a configured registry with a secret password and runs the pushed digest", async () => {
+    const { resources } = await evaluate("dev", {
+      registryServer: "127.0.0.1:5000",
+      registryUsername: "ci",
+      registryPassword: { secret: "hunter2" },
+      registryRepository: "microblog",
+    });
+    const image = find(resources, "docker:index/image:Image", "microblog-image");
+    assert.equal(image.inputs.skipPush, false);
+    const tagged = String(image.inputs.imageName);
+    assert.match(tagged, /^127\.0\.0\.1:5000\/microblog:[0-9a-f]{16}$/);
+    // The registry block carries a secret, so the whole block arrives marked secret.
+    const registry = unwrapSecret(image.inputs.registry) as Record<string, unknown>;
+    assert.equal(registry.server, "127.0.0.1:5000");
+    assert.equal(registry.username, "ci");
+    assert.equal(registry.password, "hunter2");
+    const build = image.inputs.build as Record<string, unknown>;
+    assert.deepEqual(build.cacheFrom, { images: [tagged] });
+    assert.deepEqual(build.args, { BUILDKIT_INLINE_CACHE: "1" });
+    assert.equal(
+      find(resources, CONTAINER, "microblog-app").inputs.image,
+      `127.0.0.1:5000/microblog@sha256:${"2".repeat(64)}`,
+    );
+  });
+
+  it("passes base image and CA certificate as build args, mail settings as env", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mb-ca-"));
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    writeFileSync(join(dir, "ca.pem"), pem);
+    const { resources } = await evaluate("dev", {
+      appBaseImage: "debian:bookworm-slim",
+      appBuildCaCertFile: join(dir, "ca.pem"),
+      mailServer: "127.0.0.1",
+      mailPort: "2525",
+      mailUseTls: "false",
+      mailUsername: "mailer",
+      mailPassword: { secret: "smtp-pw" },
+      admins: "a@example.com, b@example.com",
+    });
+    const build = find(resources, "docker:index/image:Image", "microblog-image").inputs
+      .build as Record<string, unknown>;
+    assert.deepEqual(build.args, { BASE_IMAGE: "debian:bookworm-slim", EXTRA_CA_CERT: pem });
+    assert.deepEqual(unwrapSecret(find(resources, CONTAINER, "microblog-app").inputs.envs), [
+      "PORT=5000",
+      "NODE_ENV=production",
+      "ELASTICSEARCH_URL=http://elasticsearch:9200",
+      "POSTS_PER_PAGE=25",
+      "LOG_LEVEL=info",
+      "ADMINS=a@example.com,b@example.com",
+      "MAIL_SERVER=127.0.0.1",
+      "MAIL_PORT=2525",
+      "MAIL_USE_TLS=false",
+      "MAIL_USERNAME=mailer",
+      "DATABASE_URL=mysql://microblog:pw-microblog-mysql-password@mysql:3306/microblog",
+      "MAIL_PASSWORD=smtp-pw",
+      "SECRET_KEY=pw-microblog-secret-key",
+    ]);
+  });
+
+  it("runs OpenSearch with a minimal env and its own data path", async () => {
+    const { resources } = await evaluate("dev", {
+      searchEngine: "opensearch",
+      searchMemoryMb: "1024",
+    });
+    const r = find(resources, CONTAINER, "microblog-search");
+    assert.deepEqual(r.inputs.envs, [
+      "discovery.type=single-node",
+      "OPENSEARCH_JAVA_OPTS=-Xms512m -Xmx512m",
+    ]);
+    assert.deepEqual(r.inputs.volumes, [
+      {
+        volumeName: "microblog-infra-dev-search-data",
+        containerPath: "/usr/share/opensearch/data",
+      },
+    ]);
+    assert.equal(
+      find(resources, "docker:index/remoteImage:RemoteImage", "microblog-search-image").inputs.name,
+      "opensearchproject/opensearch:2.19.3",
+    );
+  });
+});

@@ -1,0 +1,215 @@
+// The one Pulumi mocks module of the unit tests. It evaluates index.ts for a stack under
+// pulumi.runtime.setMocks, with the config the CLI would give it (Pulumi.yaml defaults
+// overlaid by the stack's Pulumi.<stack>.yaml, plus per-test overrides), and records every
+// resource with its inputs and options.
+import { readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
+import { load } from "js-yaml";
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** Project name from Pulumi.yaml. */
+export const PROJECT = "microblog-infra";
+
+/** One declared resource as the engine would see it. */
+export interface Recorded {
+  readonly type: string;
+  readonly name: string;
+  /** Inputs after resolution (secrets unwrapped, as the mock monitor receives them). */
+  readonly inputs: Record<string, unknown>;
+  /** The same inputs as the program passed them, Outputs included (for secrecy checks). */
+  readonly rawProps: Record<string, unknown>;
+  readonly dependsOn: readonly string[];
+  readonly parent?: string;
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+}
+
+/** A config override: a plain string, or `{ secret }` for a value set with --secret. */
+export type Override = string | { readonly secret: string };
+
+/** Reads Pulumi.yaml defaults overlaid by Pulumi.<stack>.yaml, as the CLI merges them. */
+export function stackConfig(stack: string): Record<string, string> {
+  const project = load(readFileSync(`${ROOT}Pulumi.yaml`, "utf8")) as {
+    config: Record<string, { default: unknown }>;
+  };
+  const out: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(project.config)) {
+    out[`${PROJECT}:${key}`] = asConfigString(spec.default);
+  }
+  const stackFile = load(readFileSync(`${ROOT}Pulumi.${stack}.yaml`, "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  for (const [key, value] of Object.entries(stackFile.config)) out[key] = asConfigString(value);
+  return out;
+}
+
+function asConfigString(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Installs mocks and config for `stack`; `overrides` keys are without the project prefix unless they contain ":". */
+export async function setup(
+  stack: string,
+  overrides: Record<string, Override | undefined> = {},
+): Promise<void> {
+  await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  const config = stackConfig(stack);
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(overrides)) {
+    const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+    if (value === undefined) {
+      delete config[full];
+    } else if (typeof value === "string") {
+      config[full] = value;
+    } else {
+      config[full] = value.secret;
+      secretKeys.push(full);
+    }
+  }
+  pulumi.runtime.setAllConfig(config, secretKeys);
+}
+
+let evaluations = 0;
+
+/** Evaluates index.ts as the Pulumi language host does and returns what it declared. */
+export async function evaluate(
+  stack: string,
+  overrides: Record<string, Override | undefined> = {},
+): Promise<{ resources: Recorded[]; outputs: Record<string, unknown> }> {
+  await setup(stack, overrides);
+  const resources: Recorded[] = [];
+  const names = new Map<pulumi.Resource, string>();
+  let outputs: Record<string, unknown> = {};
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      names.set(args.resource, args.name);
+      const opts = args.opts as pulumi.CustomResourceOptions;
+      const dependsOn = ([] as unknown[]).concat(opts.dependsOn ?? []) as pulumi.Resource[];
+      resources.push({
+        type: args.type,
+        name: args.name,
+        inputs: {},
+        rawProps: args.props,
+        dependsOn: dependsOn.map((r) => names.get(r) ?? "?"),
+        parent: opts.parent === undefined ? undefined : names.get(opts.parent),
+        protect: opts.protect === true,
+        retainOnDelete: opts.retainOnDelete === true,
+      });
+      return undefined;
+    });
+    // A fresh module instance per evaluation; components are plain modules and may be shared.
+    evaluations += 1;
+    const url = `${pathToFileURL(`${ROOT}index.ts`).href}?evaluation=${evaluations}`;
+    const mod = (await import(url)) as { default: () => Promise<Record<string, unknown>> };
+    outputs = await mod.default();
+    return outputs;
+  });
+  // Let the stack's output registration finish before the next evaluation resets the mocks.
+  await pulumi.runtime.disconnect();
+  for (const r of resources) {
+    (r as { inputs: Record<string, unknown> }).inputs =
+      monitorInputs.get(`${r.type}::${r.name}`) ?? {};
+  }
+  return { resources, outputs };
+}
+
+/** Resolves an Output (or plain value) and reports whether it is secret. */
+export async function resolve<T>(
+  value: pulumi.Input<T> | undefined,
+): Promise<{ value: T; secret: boolean }> {
+  const out = pulumi.output(value) as pulumi.Output<T>;
+  const secret = await (out as unknown as { isSecret: Promise<boolean> }).isSecret;
+  const resolved = await new Promise<T>((r) => out.apply((v) => r(v)));
+  return { value: resolved, secret };
+}
+
+/** The single resource of a type and name; throws listing candidates otherwise. */
+export function find(resources: readonly Recorded[], type: string, name: string): Recorded {
+  const r = resources.find((x) => x.type === type && x.name === name);
+  if (r === undefined) {
+    const same = resources.filter((x) => x.type === type).map((x) => x.name);
+    throw new Error(`no ${type} named ${name}; have: ${same.join(", ")}`);
+  }
+  return r;
+}
+
+const monitorInputs = new Map<string, Record<string, unknown>>();
+
+/** Fake provider: echoes inputs and adds the outputs the program reads. */
+const mocks: pulumi.runtime.Mocks = {
+  newResource(args) {
+    monitorInputs.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
+    const state: Record<string, unknown> = { ...args.inputs };
+    const id = `${args.name}-id`;
+    switch (args.type) {
+      case "random:index/randomPassword:RandomPassword":
+        // Mocks ignore additionalSecretOutputs: model the real secret result explicitly.
+        state.result = pulumi.secret(`pw-${args.name}`);
+        break;
+      case "docker:index/image:Image": {
+        const name = String(args.inputs.imageName);
+        const repo = name.slice(0, name.lastIndexOf(":"));
+        state.repoDigest =
+          args.inputs.skipPush === true
+            ? `sha256:${"1".repeat(64)}`
+            : `${repo}@sha256:${"2".repeat(64)}`;
+        break;
+      }
+      case "docker:index/remoteImage:RemoteImage":
+        state.imageId = `sha256:${args.name}`;
+        break;
+      default:
+        Object.assign(
+          state,
+          awsState(args.type, args.name, args.inputs as Record<string, unknown>),
+        );
+    }
+    return { id, state };
+  },
+  call(args) {
+    switch (args.token) {
+      case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+        return {
+          userName: "AWS",
+          password: "ecr-token",
+          proxyEndpoint: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        };
+      case "aws:index/getAvailabilityZones:getAvailabilityZones":
+        return {
+          names: ["us-east-1a", "us-east-1b", "us-east-1c"],
+          zoneIds: ["use1-az1", "use1-az2", "use1-az3"],
+        };
+      default:
+        return {};
+    }
+  },
+};
+
+function awsState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
+  if (!type.startsWith("aws:")) return {};
+  const arn = `arn:aws:mock:us-east-1:123456789012:${name}`;
+  switch (type) {
+    case "aws:ecr/repository:Repository":
+      return {
+        arn,
+        registryId: "123456789012",
+        repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${name}`,
+      };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return { arn, dnsName: `${name}.us-east-1.elb.amazonaws.com`, arnSuffix: `app/${name}/1` };
+    case "aws:lb/targetGroup:TargetGroup":
+      return { arn, arnSuffix: `targetgroup/${name}/1` };
+    case "aws:ecs/cluster:Cluster":
+      return { arn, name: inputs.name ?? name };
+    case "aws:ecs/service:Service":
+      return { arn, name: inputs.name ?? name };
+    default:
+      return { arn };
+  }
+}
