@@ -82,6 +82,7 @@ export async function evaluate(
   const resources: Recorded[] = [];
   const names = new Map<pulumi.Resource, string>();
   let outputs: Record<string, unknown> = {};
+  let failure: Error | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       names.set(args.resource, args.name);
@@ -103,7 +104,11 @@ export async function evaluate(
     evaluations += 1;
     const url = `${pathToFileURL(`${ROOT}index.ts`).href}?evaluation=${evaluations}`;
     const mod = (await import(url)) as { default: () => Promise<Record<string, unknown>> };
-    outputs = await mod.default();
+    try {
+      outputs = await mod.default();
+    } catch (err) {
+      failure = err as Error;
+    }
     return outputs;
   });
   // Let the stack's output registration finish before the next evaluation resets the mocks.
@@ -112,7 +117,18 @@ export async function evaluate(
     (r as { inputs: Record<string, unknown> }).inputs =
       monitorInputs.get(`${r.type}::${r.name}`) ?? {};
   }
+  if (failure !== undefined) throw new EvaluationError(failure, resources);
   return { resources, outputs };
+}
+
+/** The program threw; `resources` lists what it had declared by then. */
+export class EvaluationError extends Error {
+  constructor(
+    cause: Error,
+    public readonly resources: readonly Recorded[],
+  ) {
+    super(cause.message, { cause });
+  }
 }
 
 /** Resolves an Output (or plain value) and reports whether it is secret. */

@@ -1,0 +1,238 @@
+// Config validation: every bad input fails with its exact message before any resource exists.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { load } from "js-yaml";
+import { loadConfig } from "../../components/config.js";
+import { CONFIG_KEYS } from "../../components/config-schema.js";
+import { evaluate, EvaluationError, ROOT, setup, type Override } from "./mocks.js";
+
+async function messageFor(
+  stack: string,
+  overrides: Record<string, Override | undefined>,
+): Promise<string> {
+  await setup(stack, overrides);
+  try {
+    loadConfig();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return "(no error)";
+}
+
+describe("Pulumi.yaml", () => {
+  it("declares every key with the type and default of config-schema.ts", () => {
+    const project = load(readFileSync(`${ROOT}Pulumi.yaml`, "utf8")) as {
+      config: Record<string, { type: string; default: unknown; description: string }>;
+    };
+    assert.deepEqual(Object.keys(project.config).sort(), Object.keys(CONFIG_KEYS).sort());
+    for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+      const declared = project.config[key];
+      assert.ok(declared !== undefined, key);
+      assert.equal(declared.type, spec.type, key);
+      assert.deepEqual(declared.default, spec.default, key);
+      assert.ok(declared.description.includes(spec.description), key);
+    }
+  });
+});
+
+describe("config validation", () => {
+  const cases: [string, string, Record<string, Override | undefined>, string][] = [
+    [
+      "dev",
+      "wrong target",
+      { target: "k8s" },
+      'Invalid config target="k8s": allowed values are local, ecs.',
+    ],
+    [
+      "dev",
+      "app port out of range",
+      { appPort: "80" },
+      "Invalid config appPort=80: must be an integer from 1024 to 65535.",
+    ],
+    [
+      "dev",
+      "non-integer port",
+      { appPort: "eighty" },
+      'Invalid config appPort="eighty": must be an integer.',
+    ],
+    [
+      "dev",
+      "colliding host ports",
+      { mysqlHostPort: "8000" },
+      "Invalid config mysqlHostPort=8000: already used by appPort; host ports must differ.",
+    ],
+    [
+      "dev",
+      "image without tag",
+      { mysqlImage: "mysql" },
+      'Invalid config mysqlImage="mysql": image has no tag or digest; expected a pinned reference such as mysql:8.4.6 or repo@sha256:<digest> (not latest).',
+    ],
+    [
+      "dev",
+      "image tagged latest",
+      { searchImage: "opensearchproject/opensearch:latest" },
+      'Invalid config searchImage="opensearchproject/opensearch:latest": tag "latest" is not pinned; expected a pinned reference such as mysql:8.4.6 or repo@sha256:<digest> (not latest).',
+    ],
+    [
+      "dev",
+      "malformed image",
+      { mysqlImage: "MySQL::8" },
+      'Invalid config mysqlImage="MySQL::8": malformed image reference; expected a pinned reference such as mysql:8.4.6 or repo@sha256:<digest> (not latest).',
+    ],
+    [
+      "dev",
+      "unknown search engine",
+      { searchEngine: "solr" },
+      'Invalid config searchEngine="solr": allowed values are elasticsearch, opensearch.',
+    ],
+    [
+      "dev",
+      "memory too small",
+      { searchMemoryMb: "512" },
+      "Invalid config searchMemoryMb=512: must be an integer from 1024 to 122880.",
+    ],
+    [
+      "dev",
+      "bad log level",
+      { logLevel: "verbose" },
+      'Invalid config logLevel="verbose": allowed values are debug, info, warn, error.',
+    ],
+    [
+      "dev",
+      "bad boolean",
+      { dataProtect: "yes" },
+      'Invalid config dataProtect="yes": must be true or false.',
+    ],
+    [
+      "dev",
+      "bad admins",
+      { admins: "root" },
+      'Invalid config admins="root": "root" is not an e-mail address; expected comma-separated addresses.',
+    ],
+    [
+      "dev",
+      "unknown key",
+      { appPrt: "8001" },
+      "Unknown config key microblog-infra:appPrt: not one of the keys declared in Pulumi.yaml.",
+    ],
+    [
+      "dev",
+      "ECS key on a local stack",
+      { appCpu: "512" },
+      'Config key appCpu=512 applies only to target "ecs", but this stack\'s target is "local"; remove it from the stack config.',
+    ],
+    [
+      "dev",
+      "region on a local stack",
+      { "aws:region": "us-east-1" },
+      'Config key aws:region applies only to target "ecs", but this stack\'s target is "local"; remove it.',
+    ],
+    [
+      "dev",
+      "incomplete registry",
+      { registryServer: "127.0.0.1:5000" },
+      "Incomplete registry config: registryServer set but registryUsername, registryPassword, registryRepository missing; set all four or none.",
+    ],
+    [
+      "dev",
+      "missing CA file",
+      { appBuildCaCertFile: "/nonexistent/ca.pem" },
+      'Invalid config appBuildCaCertFile="/nonexistent/ca.pem": cannot read the file (ENOENT).',
+    ],
+    [
+      "ecs",
+      "local key on an ECS stack",
+      { registryPassword: { secret: "x" } },
+      'Config key registryPassword=[secret] applies only to target "local", but this stack\'s target is "ecs"; remove it from the stack config.',
+    ],
+    [
+      "ecs",
+      "Fargate CPU",
+      { appCpu: "300" },
+      "Invalid config appCpu=300: Fargate CPU must be one of 256, 512, 1024, 2048, 4096, 8192, 16384.",
+    ],
+    [
+      "ecs",
+      "Fargate CPU/memory pair",
+      { searchCpu: "512", searchMemoryMb: "8192" },
+      "Invalid config searchMemoryMb=8192 for searchCpu=512: Fargate accepts 1024, 2048, 3072, 4096 MiB with 512 CPU units.",
+    ],
+    [
+      "ecs",
+      "bad region",
+      { "aws:region": "mars-1" },
+      'Invalid config aws:region="mars-1": expected an AWS region such as us-east-1.',
+    ],
+    [
+      "ecs",
+      "missing region",
+      { "aws:region": undefined },
+      'Missing config aws:region: target "ecs" needs an AWS region such as us-east-1.',
+    ],
+    [
+      "ecs",
+      "scaling bounds",
+      { appMinCount: "3", appMaxCount: "2" },
+      "Invalid config appMaxCount=2: must be an integer from 3 to 20.",
+    ],
+    [
+      "ecs",
+      "log retention",
+      { logRetentionDays: "10" },
+      "Invalid config logRetentionDays=10: CloudWatch accepts 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 days.",
+    ],
+    [
+      "ecs",
+      "certificate ARN",
+      { certificateArn: "my-cert" },
+      'Invalid config certificateArn="my-cert": expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>).',
+    ],
+    [
+      "ecs",
+      "subnets without VPC",
+      { privateSubnetIds: '["subnet-0123456789abcdef0"]' },
+      "Invalid config: publicSubnetIds/privateSubnetIds are set but vpcId is empty; set vpcId or remove the subnet ids.",
+    ],
+    [
+      "ecs",
+      "one subnet only",
+      {
+        vpcId: "vpc-0123456789abcdef0",
+        publicSubnetIds: '["subnet-0123456789abcdef0"]',
+        privateSubnetIds: '["subnet-0123456789abcdef1","subnet-0123456789abcdef2"]',
+      },
+      'Invalid config publicSubnetIds=["subnet-0123456789abcdef0"]: with vpcId set, give at least two subnet ids in different AZs.',
+    ],
+  ];
+  for (const [stack, title, overrides, message] of cases) {
+    it(`${stack}: ${title}`, async () => {
+      assert.equal(await messageFor(stack, overrides), message);
+    });
+  }
+
+  it("accepts both stack files as they are", async () => {
+    assert.equal(await messageFor("dev", {}), "(no error)");
+    assert.equal(await messageFor("ecs", {}), "(no error)");
+  });
+
+  it("keeps an injected default of the other target's key (the CLI adds every default)", async () => {
+    assert.equal(await messageFor("ecs", { appPort: "8000" }), "(no error)");
+  });
+
+  it("returns a frozen object", async () => {
+    await setup("dev", {});
+    const config = loadConfig();
+    assert.ok(
+      Object.isFrozen(config) && Object.isFrozen(config.app) && Object.isFrozen(config.local),
+    );
+  });
+
+  it("fails the program before any resource is declared", async () => {
+    await assert.rejects(evaluate("dev", { target: "k8s" }), (err: EvaluationError) => {
+      assert.equal(err.message, 'Invalid config target="k8s": allowed values are local, ecs.');
+      assert.deepEqual(err.resources, []);
+      return true;
+    });
+  });
+});
