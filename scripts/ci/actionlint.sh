@@ -55,7 +55,7 @@ cd "$ROOT"
 shopt -s nullglob
 files=(.github/workflows/*.yml .github/workflows/*.yaml)
 ((${#files[@]} > 0)) || die "no workflow files under $ROOT/.github/workflows"
-if "$BIN" -color=never "$@" "${files[@]}"; then
+if "$BIN" -no-color "$@" "${files[@]}"; then
   phase "${#files[@]} workflow file(s) clean" "$t"
 else
   rc=$?
