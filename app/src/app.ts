@@ -1,0 +1,156 @@
+/**
+ * Builds the Microblog Fastify app (plugins, hooks, routes) without listening, so tests can drive
+ * it with `inject`. `server.ts` listens; `cli.ts` migrates and reindexes.
+ */
+import { createHash } from "node:crypto";
+import path from "node:path";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import fastifyAccepts from "@fastify/accepts";
+import fastifyCookie from "@fastify/cookie";
+import fastifyCsrf from "@fastify/csrf-protection";
+import fastifyFormbody from "@fastify/formbody";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifySecureSession from "@fastify/secure-session";
+import fastifyStatic from "@fastify/static";
+import fastifyView from "@fastify/view";
+import type { Knex } from "knex";
+import nunjucks from "nunjucks";
+import { APP_ROOT, type Config } from "./config.js";
+import { openDatabase } from "./db/connection.js";
+import { Repository, type User } from "./db/repository.js";
+import { errorHandler, notFoundHandler } from "./errors.js";
+import { absoluteTime, relativeTime, translator, type Locale, type Translate } from "./i18n.js";
+import { Mailer } from "./mail/mailer.js";
+import { decoratePage, loadLocale, loadUser } from "./request-context.js";
+import { authRoutes } from "./routes/auth.js";
+import { healthRoutes } from "./routes/health.js";
+import { mainRoutes } from "./routes/main.js";
+import { postRoutes } from "./routes/posts.js";
+import { SearchEngine } from "./search/engine.js";
+
+/** A flash message shown once on the next page. */
+export interface Flash {
+  kind: "info" | "error";
+  text: string;
+}
+
+declare module "@fastify/secure-session" {
+  interface SessionData {
+    userId: number;
+    remember: boolean;
+    exp: number;
+    flash: Flash[];
+  }
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    appConfig: Config;
+    repo: Repository;
+    searchEngine: SearchEngine;
+    mailer: Mailer;
+  }
+  interface FastifyRequest {
+    user: User | null;
+    locale: Locale;
+    t: Translate;
+  }
+  interface FastifyReply {
+    /** Renders a template with the common context (user, t, csrf, flash) and a status. */
+    page(template: string, data?: Record<string, unknown>, status?: number): FastifyReply;
+  }
+}
+
+/** Optional collaborators, for tests (a shared knex instance, a logger setting). */
+export interface BuildOptions {
+  db?: Knex;
+  logger?: FastifyServerOptions["logger"];
+}
+
+/** Gravatar URL for an email (identicon when the address has no picture). */
+export function avatarUrl(email: string, size: number): string {
+  const hash = createHash("md5").update(email.trim().toLowerCase()).digest("hex");
+  return `https://www.gravatar.com/avatar/${hash}?d=identicon&s=${size}`;
+}
+
+function sessionKey(secret: string): Buffer {
+  return createHash("sha256").update(`microblog/session:${secret}`).digest();
+}
+
+/** Builds the app. The caller owns `listen` and `close`. */
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel },
+    bodyLimit: 64 * 1024,
+    trustProxy: true,
+    disableRequestLogging: false,
+    return503OnClosing: true,
+  });
+  const db = opts.db ?? openDatabase(config.databaseUrl).db;
+  app.decorate("appConfig", config);
+  app.decorate("repo", new Repository(db));
+  app.decorate("searchEngine", new SearchEngine(config.searchUrl, config.searchIndex, app.log));
+  app.decorate("mailer", new Mailer(config.mail));
+  app.addHook("onClose", async () => {
+    app.mailer.close();
+    if (!opts.db) await db.destroy();
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        "img-src": ["'self'", "data:", "https://www.gravatar.com", "https://secure.gravatar.com"],
+        "upgrade-insecure-requests": null,
+      },
+    },
+    strictTransportSecurity: config.cookieSecure,
+  });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyCookie);
+  await app.register(fastifySecureSession, {
+    key: sessionKey(config.secretKey),
+    cookieName: "session",
+    expiry: 30 * 24 * 3600,
+    cookie: { path: "/", httpOnly: true, sameSite: "lax", secure: config.cookieSecure },
+  });
+  await app.register(fastifyCsrf, { sessionPlugin: "@fastify/secure-session" });
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyAccepts);
+  await app.register(fastifyStatic, {
+    root: path.join(APP_ROOT, "public"),
+    prefix: "/static/",
+    maxAge: "1d",
+  });
+  await app.register(fastifyView, {
+    engine: { nunjucks },
+    root: path.join(APP_ROOT, "views"),
+    production: config.env !== "development",
+    options: {
+      autoescape: true,
+      throwOnUndefined: false,
+      onConfigure: (env: nunjucks.Environment) => {
+        env.addGlobal("avatar", avatarUrl);
+        env.addGlobal("ago", relativeTime);
+        env.addGlobal("when", absoluteTime);
+        env.addGlobal("translator", translator);
+      },
+    },
+  });
+
+  app.addHook("onRequest", loadLocale);
+  app.addHook("onRequest", loadUser);
+  app.addHook("preHandler", (req, reply, done) => {
+    if (req.method === "POST") app.csrfProtection(req, reply, done);
+    else done();
+  });
+  decoratePage(app);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes, { prefix: "/auth" });
+  await app.register(mainRoutes);
+  await app.register(postRoutes);
+  return app;
+}

@@ -1,0 +1,158 @@
+/**
+ * Environment → typed, frozen configuration. The app reads `process.env` here and nowhere else;
+ * a bad value stops start-up with a message that names the variable.
+ */
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/** Root of the app package (the folder holding package.json, views/, locales/, public/). */
+export const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Supported database URL schemes, as users may write them. */
+const DB_SCHEMES = ["sqlite", "mysql", "mysql+pymysql", "mysql+mysqldb", "mariadb"];
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""], {
+    error: "must be one of true, false, 1, 0, yes, no, on, off",
+  })
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `must be a whole number between ${min} and ${max}` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { error: `must be between ${min} and ${max}` });
+
+const optionalUrl = z.string().refine((v) => v === "" || /^https?:\/\/[^\s/]+/.test(v), {
+  error: "must be an http:// or https:// URL",
+});
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  SECRET_KEY: z.string().default(""),
+  DATABASE_URL: z
+    .string()
+    .default("")
+    .refine((v) => v === "" || DB_SCHEMES.includes(v.split(":")[0]!.toLowerCase()), {
+      error: `must start with one of ${DB_SCHEMES.map((s) => s + ":").join(", ")}`,
+    }),
+  ELASTICSEARCH_URL: optionalUrl.default(""),
+  SEARCH_INDEX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,100}$/, { error: "must be a lower-case index name" })
+    .default("posts"),
+  MAIL_SERVER: z.string().default(""),
+  MAIL_PORT: int(1, 65535).default(25),
+  MAIL_USE_TLS: bool.default(false),
+  MAIL_USERNAME: z.string().default(""),
+  MAIL_PASSWORD: z.string().default(""),
+  MAIL_SENDER: z.string().default(""),
+  ADMINS: z
+    .string()
+    .default("")
+    .refine((v) => v.split(",").every((a) => a.trim() === "" || /^[^@\s]+@[^@\s]+$/.test(a)), {
+      error: "must be a comma-separated list of email addresses",
+    }),
+  POSTS_PER_PAGE: int(1, 100).default(25),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PORT: int(1, 65535).default(5000),
+  HOST: z.string().default("0.0.0.0"),
+  PUBLIC_URL: optionalUrl.default(""),
+  SESSION_COOKIE_SECURE: bool.default(false),
+  AUTH_RATE_LIMIT: int(1, 100000).default(10),
+  SHUTDOWN_TIMEOUT: int(1, 600).default(25),
+});
+
+/** Validated app configuration. */
+export interface Config {
+  readonly env: "development" | "production" | "test";
+  readonly secretKey: string;
+  /** True when SECRET_KEY was not given and a random per-process key is used. */
+  readonly secretKeyGenerated: boolean;
+  readonly databaseUrl: string;
+  readonly searchUrl: string;
+  readonly searchIndex: string;
+  readonly mail: {
+    readonly server: string;
+    readonly port: number;
+    readonly useTls: boolean;
+    readonly username: string;
+    readonly password: string;
+    readonly sender: string;
+  };
+  readonly admins: readonly string[];
+  readonly postsPerPage: number;
+  readonly logLevel: string;
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string;
+  readonly cookieSecure: boolean;
+  readonly authRateLimit: number;
+  readonly shutdownTimeoutSeconds: number;
+}
+
+/** Raised when an environment variable is missing or invalid; the message names it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Default SQLite file used when DATABASE_URL is unset. */
+export const DEFAULT_SQLITE_FILE = path.join(APP_ROOT, "data", "app.db");
+
+/**
+ * Reads configuration from an environment map (defaults to `process.env`). Empty strings count
+ * as unset. Throws ConfigError naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") input[key] = value.trim();
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "?");
+      return `${name}=${JSON.stringify(input[name] ?? "")}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid environment: ${lines.join("; ")}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === "production" && e.SECRET_KEY === "") {
+    throw new ConfigError("invalid environment: SECRET_KEY is required when NODE_ENV=production");
+  }
+  if (e.SECRET_KEY !== "" && e.SECRET_KEY.length < 16) {
+    throw new ConfigError("invalid environment: SECRET_KEY must be at least 16 characters long");
+  }
+  const config: Config = {
+    env: e.NODE_ENV,
+    secretKey: e.SECRET_KEY || randomBytes(32).toString("hex"),
+    secretKeyGenerated: e.SECRET_KEY === "",
+    databaseUrl: e.DATABASE_URL || `sqlite:///${DEFAULT_SQLITE_FILE}`,
+    searchUrl: e.ELASTICSEARCH_URL.replace(/\/+$/, ""),
+    searchIndex: e.SEARCH_INDEX,
+    mail: {
+      server: e.MAIL_SERVER,
+      port: e.MAIL_PORT,
+      useTls: e.MAIL_USE_TLS,
+      username: e.MAIL_USERNAME,
+      password: e.MAIL_PASSWORD,
+      sender: e.MAIL_SENDER || `Microblog <no-reply@${e.MAIL_SERVER || "localhost"}>`,
+    },
+    admins: e.ADMINS.split(",")
+      .map((a) => a.trim())
+      .filter((a) => a !== ""),
+    postsPerPage: e.POSTS_PER_PAGE,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL.replace(/\/+$/, ""),
+    cookieSecure: e.SESSION_COOKIE_SECURE,
+    authRateLimit: e.AUTH_RATE_LIMIT,
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
+  };
+  return Object.freeze(config);
+}

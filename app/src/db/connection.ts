@@ -1,0 +1,84 @@
+/** Database connection: turns DATABASE_URL into a knex instance (SQLite or MySQL/MariaDB). */
+import fs from "node:fs";
+import path from "node:path";
+import knexFactory, { type Knex } from "knex";
+
+/** Which SQL dialect a knex instance speaks. */
+export type Dialect = "sqlite" | "mysql";
+
+/** Parsed form of DATABASE_URL, secrets kept out of `describe`. */
+export interface DbTarget {
+  readonly dialect: Dialect;
+  readonly knexConfig: Knex.Config;
+  /** A loggable description with no password in it. */
+  readonly describe: string;
+}
+
+/**
+ * Parses `sqlite:///abs/path`, `sqlite:relative/path`, `sqlite://:memory:`, `mysql://…`,
+ * `mysql+pymysql://…` (the chapter's form) and `mariadb://…`.
+ */
+export function parseDatabaseUrl(url: string): DbTarget {
+  const scheme = url.slice(0, url.indexOf(":")).toLowerCase();
+  if (scheme === "sqlite") {
+    let file = url.slice("sqlite:".length);
+    if (file.startsWith("///")) file = file.slice(2);
+    else if (file.startsWith("//")) file = file.slice(2);
+    if (file === "" || file === "/") throw new Error("DATABASE_URL: the SQLite URL names no file");
+    if (file !== ":memory:") file = path.resolve(file);
+    return {
+      dialect: "sqlite",
+      describe: `sqlite:${file}`,
+      knexConfig: {
+        client: "better-sqlite3",
+        connection: { filename: file },
+        useNullAsDefault: true,
+        pool: {
+          afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null) => void) {
+            conn.pragma("journal_mode = WAL");
+            conn.pragma("foreign_keys = ON");
+            conn.pragma("busy_timeout = 5000");
+            done(null);
+          },
+        },
+      },
+    };
+  }
+  if (["mysql", "mysql+pymysql", "mysql+mysqldb", "mariadb"].includes(scheme)) {
+    const u = new URL(url.replace(/^[^:]+:/, "mysql:"));
+    const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
+    if (!u.hostname || !database) {
+      throw new Error("DATABASE_URL: a MySQL URL needs a host and a database name");
+    }
+    const user = decodeURIComponent(u.username);
+    return {
+      dialect: "mysql",
+      describe: `mysql://${user ? user + "@" : ""}${u.host}/${database}`,
+      knexConfig: {
+        client: "mysql2",
+        connection: {
+          host: u.hostname,
+          port: u.port ? Number(u.port) : 3306,
+          user,
+          password: decodeURIComponent(u.password),
+          database,
+          charset: "utf8mb4",
+          connectTimeout: 5000,
+        },
+        pool: { min: 0, max: 10 },
+        acquireConnectionTimeout: 10000,
+      },
+    };
+  }
+  throw new Error(`DATABASE_URL: unsupported scheme "${scheme}"`);
+}
+
+/** Opens a knex instance for DATABASE_URL; creates the SQLite folder when needed. */
+export function openDatabase(url: string): { db: Knex; target: DbTarget } {
+  const target = parseDatabaseUrl(url);
+  if (target.dialect === "sqlite") {
+    const file = (target.knexConfig.connection as { filename: string }).filename;
+    if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  }
+  return { db: knexFactory(target.knexConfig), target };
+}

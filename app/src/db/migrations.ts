@@ -1,0 +1,94 @@
+/**
+ * Schema migrations, kept in code (not loaded from a folder) so the same list runs from
+ * TypeScript sources in tests and from compiled JavaScript in the image. knex's migration lock
+ * table makes concurrent boots of several replicas safe: one migrates, the others wait/retry.
+ */
+import type { Knex } from "knex";
+
+interface Migration {
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+const utf8 = (db: Knex, t: Knex.CreateTableBuilder) => {
+  if (db.client.config.client === "mysql2") {
+    t.charset("utf8mb4");
+    t.collate("utf8mb4_unicode_ci");
+    t.engine("InnoDB");
+  }
+};
+
+const migrations: Record<string, Migration> = {
+  "001_initial": {
+    async up(db) {
+      await db.schema.createTable("users", (t) => {
+        utf8(db, t);
+        t.increments("id").primary();
+        t.string("username", 64).notNullable().unique();
+        t.string("email", 120).notNullable().unique();
+        t.string("password_hash", 256).notNullable();
+        t.string("about_me", 140).nullable();
+        t.bigInteger("last_seen").notNullable();
+        t.bigInteger("created_at").notNullable();
+      });
+      await db.schema.createTable("posts", (t) => {
+        utf8(db, t);
+        t.increments("id").primary();
+        t.string("body", 140).notNullable();
+        t.string("language", 8).notNullable().defaultTo("");
+        t.bigInteger("created_at").notNullable().index();
+        t.bigInteger("updated_at").nullable();
+        t.integer("user_id")
+          .unsigned()
+          .notNullable()
+          .references("id")
+          .inTable("users")
+          .onDelete("CASCADE");
+        t.index(["user_id", "created_at"]);
+      });
+      await db.schema.createTable("followers", (t) => {
+        utf8(db, t);
+        t.integer("follower_id")
+          .unsigned()
+          .notNullable()
+          .references("id")
+          .inTable("users")
+          .onDelete("CASCADE");
+        t.integer("followed_id")
+          .unsigned()
+          .notNullable()
+          .references("id")
+          .inTable("users")
+          .onDelete("CASCADE");
+        t.primary(["follower_id", "followed_id"]);
+        t.index(["followed_id"]);
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists("followers");
+      await db.schema.dropTableIfExists("posts");
+      await db.schema.dropTableIfExists("users");
+    },
+  },
+};
+
+/** knex migration source over the in-code list above. */
+export const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    return Object.keys(migrations).sort();
+  },
+  getMigrationName(name) {
+    return name;
+  },
+  async getMigration(name) {
+    const m = migrations[name];
+    if (!m) throw new Error(`unknown migration ${name}`);
+    return m;
+  },
+};
+
+/** Applies every pending migration; returns the names applied now. */
+export async function migrateLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}

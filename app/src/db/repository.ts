@@ -1,0 +1,214 @@
+/** All SQL the app runs, through knex's parameterised query builder. */
+import type { Knex } from "knex";
+
+/** A user row. */
+export interface User {
+  id: number;
+  username: string;
+  email: string;
+  password_hash: string;
+  about_me: string | null;
+  last_seen: number;
+  created_at: number;
+}
+
+/** A post joined with its author's public fields. */
+export interface PostView {
+  id: number;
+  body: string;
+  language: string;
+  created_at: number;
+  updated_at: number | null;
+  user_id: number;
+  username: string;
+  email: string;
+}
+
+/** One page of a list: items plus whether neighbours exist. */
+export interface Page<T> {
+  items: T[];
+  page: number;
+  hasPrev: boolean;
+  hasNext: boolean;
+}
+
+const POST_COLUMNS = [
+  "posts.id",
+  "posts.body",
+  "posts.language",
+  "posts.created_at",
+  "posts.updated_at",
+  "posts.user_id",
+  "users.username",
+  "users.email",
+];
+
+/** Data access for users, posts and follows. */
+export class Repository {
+  constructor(readonly db: Knex) {}
+
+  /** Liveness of the database (`SELECT 1`). */
+  async ping(): Promise<void> {
+    await this.db.raw("SELECT 1");
+  }
+
+  async userById(id: number): Promise<User | undefined> {
+    return this.db<User>("users").where({ id }).first();
+  }
+
+  async userByUsername(username: string): Promise<User | undefined> {
+    return this.db<User>("users").where({ username }).first();
+  }
+
+  async userByEmail(email: string): Promise<User | undefined> {
+    return this.db<User>("users").where({ email: email.toLowerCase() }).first();
+  }
+
+  /** True when a username is taken, compared case-insensitively on every database. */
+  async usernameTaken(username: string, exceptId = 0): Promise<boolean> {
+    const row = await this.db("users")
+      .whereRaw("lower(username) = ?", [username.toLowerCase()])
+      .andWhereNot({ id: exceptId })
+      .first("id");
+    return row !== undefined;
+  }
+
+  async createUser(u: { username: string; email: string; passwordHash: string }): Promise<number> {
+    const now = Date.now();
+    const [id] = await this.db("users").insert({
+      username: u.username,
+      email: u.email.toLowerCase(),
+      password_hash: u.passwordHash,
+      about_me: null,
+      last_seen: now,
+      created_at: now,
+    });
+    return Number(id);
+  }
+
+  async updateProfile(id: number, username: string, aboutMe: string): Promise<void> {
+    await this.db("users")
+      .where({ id })
+      .update({ username, about_me: aboutMe || null });
+  }
+
+  async setPassword(id: number, passwordHash: string): Promise<void> {
+    await this.db("users").where({ id }).update({ password_hash: passwordHash });
+  }
+
+  async touchLastSeen(id: number, at: number): Promise<void> {
+    await this.db("users").where({ id }).update({ last_seen: at });
+  }
+
+  async createPost(userId: number, body: string, language: string): Promise<number> {
+    const [id] = await this.db("posts").insert({
+      body,
+      language,
+      user_id: userId,
+      created_at: Date.now(),
+    });
+    return Number(id);
+  }
+
+  async updatePost(id: number, body: string, language: string): Promise<void> {
+    await this.db("posts").where({ id }).update({ body, language, updated_at: Date.now() });
+  }
+
+  async deletePost(id: number): Promise<void> {
+    await this.db("posts").where({ id }).delete();
+  }
+
+  async postById(id: number): Promise<PostView | undefined> {
+    return this.db("posts")
+      .join("users", "users.id", "posts.user_id")
+      .where("posts.id", id)
+      .first(POST_COLUMNS);
+  }
+
+  /** Posts with the given ids, in the order of `ids` (the search engine's ranking). */
+  async postsByIds(ids: number[]): Promise<PostView[]> {
+    if (ids.length === 0) return [];
+    const rows: PostView[] = await this.db("posts")
+      .join("users", "users.id", "posts.user_id")
+      .whereIn("posts.id", ids)
+      .select(POST_COLUMNS);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id)).filter((p): p is PostView => p !== undefined);
+  }
+
+  /** Newest-first page of a post query; fetches one extra row to know if a next page exists. */
+  private async pageOf(q: Knex.QueryBuilder, page: number, per: number): Promise<Page<PostView>> {
+    const rows: PostView[] = await q
+      .join("users", "users.id", "posts.user_id")
+      .orderBy([
+        { column: "posts.created_at", order: "desc" },
+        { column: "posts.id", order: "desc" },
+      ])
+      .limit(per + 1)
+      .offset((page - 1) * per)
+      .select(POST_COLUMNS);
+    return { items: rows.slice(0, per), page, hasPrev: page > 1, hasNext: rows.length > per };
+  }
+
+  /** All posts, newest first. */
+  async explore(page: number, per: number): Promise<Page<PostView>> {
+    return this.pageOf(this.db("posts"), page, per);
+  }
+
+  /** One user's posts, newest first. */
+  async postsOf(userId: number, page: number, per: number): Promise<Page<PostView>> {
+    return this.pageOf(this.db("posts").where("posts.user_id", userId), page, per);
+  }
+
+  /** The user's own posts and those of everyone they follow, newest first. */
+  async timeline(userId: number, page: number, per: number): Promise<Page<PostView>> {
+    const followed = this.db("followers").select("followed_id").where("follower_id", userId);
+    const q = this.db("posts").where((w) =>
+      w.whereIn("posts.user_id", followed).orWhere("posts.user_id", userId),
+    );
+    return this.pageOf(q, page, per);
+  }
+
+  async isFollowing(followerId: number, followedId: number): Promise<boolean> {
+    const row = await this.db("followers")
+      .where({ follower_id: followerId, followed_id: followedId })
+      .first("follower_id");
+    return row !== undefined;
+  }
+
+  /** Adds a follow; following twice is not an error. */
+  async follow(followerId: number, followedId: number): Promise<void> {
+    await this.db("followers")
+      .insert({ follower_id: followerId, followed_id: followedId })
+      .onConflict(["follower_id", "followed_id"])
+      .ignore();
+  }
+
+  async unfollow(followerId: number, followedId: number): Promise<void> {
+    await this.db("followers").where({ follower_id: followerId, followed_id: followedId }).delete();
+  }
+
+  /** Follower and following counts of a user. */
+  async followCounts(userId: number): Promise<{ followers: number; following: number }> {
+    const [a, b] = await Promise.all([
+      this.db("followers").where("followed_id", userId).count({ n: "*" }).first(),
+      this.db("followers").where("follower_id", userId).count({ n: "*" }).first(),
+    ]);
+    return { followers: Number(a?.n ?? 0), following: Number(b?.n ?? 0) };
+  }
+
+  /** Streams every post in id order, in batches, for the reindex command. */
+  async *allPosts(batch = 1000): AsyncGenerator<{ id: number; body: string; language: string }[]> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.db("posts")
+        .where("id", ">", after)
+        .orderBy("id")
+        .limit(batch)
+        .select("id", "body", "language", "user_id", "created_at");
+      if (rows.length === 0) return;
+      yield rows;
+      after = rows[rows.length - 1].id;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Error pages: 4xx show a clear, translated message; 5xx show a generic page (no stack trace)
+ * and, when mail is configured, email the admins (at most one mail per minute).
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+
+/** An error meant for the user: its message is shown as is, with its status code. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let lastAdminMail = 0;
+
+function userMessage(err: FastifyError, req: FastifyRequest): string {
+  const t = req.t ?? ((k: string) => k);
+  if (err instanceof HttpError) return err.message;
+  if (err.code?.startsWith("FST_CSRF")) return t("error.csrf");
+  if (err.statusCode === 429) return t("error.rate_limited");
+  if (err.statusCode === 413) return t("error.too_large");
+  if (err.statusCode === 415) return t("error.unsupported_type");
+  return t("error.bad_request");
+}
+
+function notifyAdmins(req: FastifyRequest, err: Error): void {
+  const { mailer, appConfig } = req.server;
+  if (!mailer.enabled || appConfig.admins.length === 0) return;
+  const now = Date.now();
+  if (now - lastAdminMail < 60_000) return;
+  lastAdminMail = now;
+  const text = [
+    `${req.method} ${req.url} failed (request ${req.id}) at ${new Date(now).toISOString()}`,
+    "",
+    err.stack ?? String(err),
+  ].join("\n");
+  mailer
+    .send({ to: [...appConfig.admins], subject: "Microblog Failure", text })
+    .catch((e: unknown) => req.log.warn({ err: String(e) }, "could not mail the admins"));
+}
+
+/** Fastify error handler. */
+export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+  if (status >= 500) {
+    req.log.error({ err }, "request failed");
+    notifyAdmins(req, err);
+    if (!req.t) return reply.code(500).send("Internal Server Error");
+    return reply.page("errors/500.njk", { status: 500 }, 500);
+  }
+  req.log.info({ status, code: err.code }, err.message);
+  if (!req.t) return reply.code(status).send(err.message);
+  return reply.page("errors/4xx.njk", { status, message: userMessage(err, req) }, status);
+}
+
+/** 404 page. */
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
+  if (!req.t) return reply.code(404).send("Not Found");
+  return reply.page("errors/4xx.njk", { status: 404, message: req.t("error.not_found") }, 404);
+}

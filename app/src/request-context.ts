@@ -1,0 +1,114 @@
+/** Per-request context: locale, signed-in user, flash messages and the page renderer. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Flash } from "./app.js";
+import { LOCALES, isLocale, translator, type Locale } from "./i18n.js";
+
+/** How long a "remember me" session lasts. */
+export const REMEMBER_SECONDS = 30 * 24 * 3600;
+/** How long a session without "remember me" stays valid (the cookie also ends with the browser). */
+export const SESSION_SECONDS = 24 * 3600;
+/** last_seen is written at most this often per user, to keep reads cheap. */
+const LAST_SEEN_EVERY_MS = 60_000;
+
+const translators = new Map(LOCALES.map((l) => [l, translator(l)]));
+
+function skipContext(url: string): boolean {
+  return url.startsWith("/static/") || url === "/healthz" || url === "/readyz";
+}
+
+/** onRequest: picks the locale from the `lang` cookie, else Accept-Language, else English. */
+export async function loadLocale(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const cookie = req.cookies.lang;
+  let locale: Locale = "en";
+  if (isLocale(cookie)) locale = cookie;
+  else {
+    const best = req.languages([...LOCALES]);
+    if (isLocale(best)) locale = best;
+  }
+  req.locale = locale;
+  req.t = translators.get(locale)!;
+  reply.header("content-language", locale);
+  reply.header("vary", "Accept-Language, Cookie");
+}
+
+/** onRequest: loads the signed-in user from the session; expires short sessions. */
+export async function loadUser(this: FastifyInstance, req: FastifyRequest): Promise<void> {
+  req.user = null;
+  if (skipContext(req.url)) return;
+  const session = req.session;
+  const userId = session.get("userId");
+  if (typeof userId !== "number") return;
+  const exp = session.get("exp");
+  if (typeof exp === "number" && Date.now() > exp) {
+    session.delete();
+    return;
+  }
+  if (session.get("remember")) session.options({ maxAge: REMEMBER_SECONDS });
+  const user = await this.repo.userById(userId);
+  if (!user) {
+    session.delete();
+    return;
+  }
+  req.user = user;
+  const now = Date.now();
+  if (now - Number(user.last_seen) > LAST_SEEN_EVERY_MS) {
+    user.last_seen = now;
+    await this.repo.touchLastSeen(user.id, now);
+  }
+}
+
+/** Queues a message for the next rendered page. */
+export function flash(req: FastifyRequest, text: string, kind: Flash["kind"] = "info"): void {
+  const list = req.session.get("flash") ?? [];
+  req.session.set("flash", [...list, { kind, text }]);
+}
+
+/** Returns `next` when it is a local path, else the fallback (never an external URL). */
+export function safeNext(next: unknown, fallback = "/"): string {
+  if (typeof next !== "string" || !next.startsWith("/") || next.startsWith("//")) return fallback;
+  if (next.includes("\\") || /[\u0000-\u001f]/.test(next)) return fallback;
+  try {
+    const u = new URL(next, "http://local.invalid");
+    if (u.origin !== "http://local.invalid") return fallback;
+    return u.pathname + u.search;
+  } catch {
+    return fallback;
+  }
+}
+
+/** preHandler for pages that need a signed-in user: redirects to the login page. */
+export async function requireLogin(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (req.user) return;
+  flash(req, req.t("flash.login_required"));
+  const next = encodeURIComponent(safeNext(req.url));
+  return reply.redirect(`/auth/login?next=${next}`);
+}
+
+/** Adds `reply.page(template, data, status)`. */
+export function decoratePage(app: FastifyInstance): void {
+  app.decorateReply(
+    "page",
+    function (
+      this: FastifyReply,
+      template: string,
+      data: Record<string, unknown> = {},
+      status = 200,
+    ) {
+      const req = this.request;
+      const messages = req.session?.get("flash");
+      if (messages) req.session.set("flash", undefined);
+      const ctx = {
+        t: req.t,
+        locale: req.locale,
+        current_user: req.user,
+        search_enabled: app.searchEngine.enabled,
+        flashes: messages ?? [],
+        csrf: () => this.generateCsrf(),
+        path: req.url,
+        ...data,
+      };
+      this.code(status).type("text/html; charset=utf-8");
+      return this.view(template, ctx) as unknown as FastifyReply;
+    },
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * Process entry point: validates the environment, builds the app, listens on PORT and shuts
+ * down gracefully on SIGTERM/SIGINT (stops accepting, lets in-flight requests finish, closes the
+ * database), with a hard deadline of SHUTDOWN_TIMEOUT seconds.
+ */
+import { buildApp } from "./app.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { parseDatabaseUrl } from "./db/connection.js";
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`microblog: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const app = await buildApp(config);
+  if (config.secretKeyGenerated) {
+    app.log.warn("SECRET_KEY is not set: using a random key; sessions end when the process does");
+  }
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "shutting down: finishing in-flight requests");
+    const deadline = setTimeout(() => {
+      app.log.error("shutdown deadline passed; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutSeconds * 1000);
+    deadline.unref();
+    app.close().then(
+      () => {
+        app.log.info("shutdown complete");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        app.log.error({ err }, "error during shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(
+    {
+      database: parseDatabaseUrl(config.databaseUrl).describe,
+      search: config.searchUrl ? "on" : "off",
+      mail: config.mail.server ? "on" : "off",
+    },
+    "microblog ready",
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error("microblog: failed to start:", err instanceof Error ? err.message : err);
+  process.exit(1);
+});
