@@ -1,0 +1,432 @@
+// The ecs stack (target ecs) under Pulumi mocks: exact AWS resources, secrets by reference,
+// single-task stateful services, and only the intended network flows.
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { before, describe, it } from "node:test";
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
+import { evaluate, find, resolve, type Recorded } from "./mocks.js";
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const CREDENTIALS = [
+  "SECRET_KEY",
+  "DATABASE_URL",
+  "MAIL_PASSWORD",
+  "MYSQL_PASSWORD",
+  "MYSQL_ROOT_PASSWORD",
+];
+const arn = (name: string): string => `arn:aws:mock:us-east-1:123456789012:${name}`;
+
+function containers(resources: readonly Recorded[], svc: string): ContainerDefinition[] {
+  const td = find(resources, "aws:ecs/taskDefinition:TaskDefinition", `microblog-${svc}-taskdef`);
+  return JSON.parse(String(td.inputs.containerDefinitions)) as ContainerDefinition[];
+}
+
+function ofType(resources: readonly Recorded[], type: string): Recorded[] {
+  return resources.filter((r) => r.type === type);
+}
+
+describe("ecs stack (AWS Fargate)", () => {
+  let resources: Recorded[];
+  let outputs: Record<string, unknown>;
+  before(async () => {
+    ({ resources, outputs } = await evaluate("ecs"));
+  });
+
+  it("loads @pulumi/aws (the local stack does not)", () => {
+    const cache = createRequire(import.meta.url).cache;
+    assert.ok(Object.keys(cache).some((k) => k.includes("/node_modules/@pulumi/aws/")));
+  });
+
+  it("declares the expected number of resources of each type", () => {
+    const counts: Record<string, number> = {};
+    for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    assert.deepEqual(counts, {
+      "microblog:secrets:Secrets": 1,
+      "random:index/randomPassword:RandomPassword": 3,
+      "microblog:ecs:EcrRegistry": 1,
+      "aws:ecr/repository:Repository": 1,
+      "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
+      "microblog:image:AppImage": 1,
+      "docker:index/image:Image": 1,
+      "microblog:ecs:EcsSystem": 1,
+      "microblog:ecs:Network": 1,
+      "aws:ec2/vpc:Vpc": 1,
+      "aws:ec2/internetGateway:InternetGateway": 1,
+      "aws:ec2/routeTable:RouteTable": 2,
+      "aws:ec2/subnet:Subnet": 4,
+      "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
+      "aws:ec2/eip:Eip": 1,
+      "aws:ec2/natGateway:NatGateway": 1,
+      "aws:ecs/cluster:Cluster": 1,
+      "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": 1,
+      "microblog:ecs:SecurityGroups": 1,
+      "aws:ec2/securityGroup:SecurityGroup": 5,
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 6,
+      "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 8,
+      "microblog:ecs:Storage": 1,
+      "aws:efs/fileSystem:FileSystem": 1,
+      "aws:efs/mountTarget:MountTarget": 2,
+      "aws:efs/accessPoint:AccessPoint": 2,
+      "microblog:ecs:AppLoadBalancer": 1,
+      "aws:lb/loadBalancer:LoadBalancer": 1,
+      "aws:lb/targetGroup:TargetGroup": 1,
+      "aws:lb/listener:Listener": 1,
+      "microblog:ecs:FargateService": 3,
+      "aws:cloudwatch/logGroup:LogGroup": 3,
+      "aws:secretsmanager/secret:Secret": 4,
+      "aws:secretsmanager/secretVersion:SecretVersion": 4,
+      "aws:iam/role:Role": 6,
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 3,
+      "aws:iam/rolePolicy:RolePolicy": 4,
+      "aws:ecs/taskDefinition:TaskDefinition": 3,
+      "aws:servicediscovery/service:Service": 2,
+      "aws:ecs/service:Service": 3,
+      "aws:appautoscaling/target:Target": 1,
+      "aws:appautoscaling/policy:Policy": 1,
+    });
+  });
+
+  it("builds for linux/amd64 and pushes to ECR with a secret token, cache from the registry", () => {
+    const image = find(resources, "docker:index/image:Image", "microblog-image");
+    assert.equal(image.inputs.skipPush, false);
+    assert.match(
+      String(image.inputs.imageName),
+      /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/microblog-repo:[0-9a-f]{16}$/,
+    );
+    assert.equal((image.inputs.build as { platform: string }).platform, "linux/amd64");
+    const registry = image.inputs.registry as Record<string, unknown>;
+    assert.ok(SECRET_SIG in registry);
+    assert.deepEqual((registry as { value: unknown }).value, {
+      server: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+      username: "AWS",
+      password: "ecr-token",
+    });
+  });
+
+  it("configures ECR with scan on push, immutable tags and a lifecycle policy", () => {
+    assert.deepEqual(find(resources, "aws:ecr/repository:Repository", "microblog-repo").inputs, {
+      imageScanningConfiguration: { scanOnPush: true },
+      imageTagMutability: "IMMUTABLE",
+      encryptionConfigurations: [{ encryptionType: "AES256" }],
+    });
+    const policy = JSON.parse(
+      String(
+        find(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "microblog-lifecycle").inputs
+          .policy,
+      ),
+    );
+    assert.deepEqual(
+      policy.rules.map((r: { selection: { tagStatus: string } }) => r.selection.tagStatus),
+      ["untagged", "any"],
+    );
+  });
+
+  it("enables container insights on the cluster and a private Cloud Map namespace", () => {
+    assert.deepEqual(find(resources, "aws:ecs/cluster:Cluster", "microblog-cluster").inputs, {
+      name: "microblog-infra-ecs",
+      settings: [{ name: "containerInsights", value: "enabled" }],
+    });
+    assert.equal(
+      find(
+        resources,
+        "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace",
+        "microblog-ns",
+      ).inputs.name,
+      "microblog-infra-ecs.internal",
+    );
+  });
+
+  it("spreads the VPC over two AZs with private subnets for tasks", () => {
+    const subnets = ofType(resources, "aws:ec2/subnet:Subnet").map((s) => [
+      s.name,
+      s.inputs.cidrBlock,
+      s.inputs.availabilityZone,
+    ]);
+    assert.deepEqual(subnets, [
+      ["microblog-net-public-0", "10.0.0.0/24", "us-east-1a"],
+      ["microblog-net-public-1", "10.0.1.0/24", "us-east-1b"],
+      ["microblog-net-private-0", "10.0.10.0/24", "us-east-1a"],
+      ["microblog-net-private-1", "10.0.11.0/24", "us-east-1b"],
+    ]);
+  });
+
+  it("allows exactly ALB→app, app→MySQL, app→search and data→EFS between groups", () => {
+    const sgName = (id: unknown): string =>
+      String(id)
+        .replace(/^microblog-sg-/, "")
+        .replace(/-id$/, "");
+    const internal = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((r) => r.inputs.referencedSecurityGroupId !== undefined)
+      .map(
+        (r) =>
+          `${sgName(r.inputs.referencedSecurityGroupId)}->${sgName(r.inputs.securityGroupId)}:${r.inputs.fromPort}-${r.inputs.toPort}`,
+      );
+    assert.deepEqual(internal.sort(), [
+      "alb->app:5000-5000",
+      "app->mysql:3306-3306",
+      "app->search:9200-9200",
+      "mysql->efs:2049-2049",
+      "search->efs:2049-2049",
+    ]);
+    const publicIn = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((r) => r.inputs.cidrIpv4 !== undefined)
+      .map((r) => `${r.inputs.cidrIpv4}->${sgName(r.inputs.securityGroupId)}:${r.inputs.fromPort}`);
+    assert.deepEqual(publicIn, ["0.0.0.0/0->alb:80"]);
+    const egressAnywhere = ofType(
+      resources,
+      "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    )
+      .filter((r) => r.inputs.cidrIpv4 !== undefined)
+      .map((r) => `${sgName(r.inputs.securityGroupId)}:${r.inputs.fromPort}`);
+    assert.deepEqual(egressAnywhere.sort(), ["app:443", "mysql:443", "search:443"]);
+  });
+
+  it("stores data on encrypted EFS through one access point per service, transit encrypted", () => {
+    assert.deepEqual(find(resources, "aws:efs/fileSystem:FileSystem", "microblog-efs-fs").inputs, {
+      encrypted: true,
+      performanceMode: "generalPurpose",
+      throughputMode: "elastic",
+    });
+    for (const [svc, uid] of [
+      ["mysql", 999],
+      ["search", 1000],
+    ] as const) {
+      assert.deepEqual(
+        find(resources, "aws:efs/accessPoint:AccessPoint", `microblog-efs-${svc}`).inputs,
+        {
+          fileSystemId: "microblog-efs-fs-id",
+          posixUser: { uid, gid: uid },
+          rootDirectory: {
+            path: `/${svc}`,
+            creationInfo: { ownerUid: uid, ownerGid: uid, permissions: "0750" },
+          },
+        },
+      );
+      const td = find(
+        resources,
+        "aws:ecs/taskDefinition:TaskDefinition",
+        `microblog-${svc}-taskdef`,
+      );
+      assert.deepEqual(td.inputs.volumes, [
+        {
+          name: "data",
+          efsVolumeConfiguration: {
+            fileSystemId: "microblog-efs-fs-id",
+            transitEncryption: "ENABLED",
+            authorizationConfig: { accessPointId: `microblog-efs-${svc}-id`, iam: "ENABLED" },
+          },
+        },
+      ]);
+    }
+  });
+
+  it("never runs two tasks of a stateful service; the app rolls with a circuit breaker", () => {
+    for (const svc of ["mysql", "search"]) {
+      const s = find(resources, "aws:ecs/service:Service", `microblog-${svc}-service`).inputs;
+      assert.equal(s.desiredCount, 1);
+      assert.equal(s.deploymentMinimumHealthyPercent, 0);
+      assert.equal(s.deploymentMaximumPercent, 100);
+      assert.deepEqual(s.serviceRegistries, { registryArn: arn(`microblog-${svc}-dns`) });
+    }
+    const app = find(resources, "aws:ecs/service:Service", "microblog-app-service");
+    assert.deepEqual(app.inputs.deploymentCircuitBreaker, { enable: true, rollback: true });
+    assert.equal(app.inputs.desiredCount, 2);
+    assert.deepEqual(app.inputs.loadBalancers, [
+      { targetGroupArn: arn("microblog-lb-app"), containerName: "app", containerPort: 5000 },
+    ]);
+    assert.deepEqual(app.inputs.networkConfiguration, {
+      subnets: ["microblog-net-private-0-id", "microblog-net-private-1-id"],
+      securityGroups: ["microblog-sg-app-id"],
+      assignPublicIp: false,
+    });
+    assert.deepEqual(app.dependsOn, ["microblog-lb-http", "microblog-mysql", "microblog-search"]);
+  });
+
+  it("delivers credentials through task secrets, never environment", () => {
+    for (const svc of ["app", "mysql", "search"]) {
+      const [c] = containers(resources, svc);
+      assert.ok(c !== undefined);
+      const envNames = (c.environment ?? []).map((e) => e.name);
+      assert.deepEqual(
+        envNames.filter((n) => CREDENTIALS.includes(n as string)),
+        [],
+        svc,
+      );
+      assert.doesNotMatch(JSON.stringify(c), /pw-/, svc);
+    }
+    assert.deepEqual(containers(resources, "app")[0]?.secrets, [
+      { name: "DATABASE_URL", valueFrom: arn("microblog-app-database-url") },
+      { name: "SECRET_KEY", valueFrom: arn("microblog-app-secret-key") },
+    ]);
+    assert.deepEqual(containers(resources, "mysql")[0]?.secrets, [
+      { name: "MYSQL_PASSWORD", valueFrom: arn("microblog-mysql-mysql-password") },
+      { name: "MYSQL_ROOT_PASSWORD", valueFrom: arn("microblog-mysql-mysql-root-password") },
+    ]);
+    const dbUrl = find(
+      resources,
+      "aws:secretsmanager/secretVersion:SecretVersion",
+      "microblog-app-database-url",
+    );
+    assert.deepEqual(dbUrl.inputs.secretString, {
+      [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270",
+      value:
+        "mysql://microblog:pw-microblog-mysql-password@mysql.microblog-infra-ecs.internal:3306/microblog",
+    });
+  });
+
+  it("gives the app its env, image digest, health check and logs", () => {
+    const [c] = containers(resources, "app");
+    assert.deepEqual(c?.environment, [
+      {
+        name: "ELASTICSEARCH_URL",
+        value: "http://elasticsearch.microblog-infra-ecs.internal:9200",
+      },
+      { name: "LOG_LEVEL", value: "info" },
+      { name: "NODE_ENV", value: "production" },
+      { name: "PORT", value: "5000" },
+      { name: "POSTS_PER_PAGE", value: "25" },
+    ]);
+    assert.equal(
+      c?.image,
+      `123456789012.dkr.ecr.us-east-1.amazonaws.com/microblog-repo@sha256:${"2".repeat(64)}`,
+    );
+    assert.deepEqual(c?.logConfiguration, {
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": "/ecs/microblog-infra-ecs/app",
+        "awslogs-region": "us-east-1",
+        "awslogs-stream-prefix": "app",
+      },
+    });
+    assert.equal(
+      find(resources, "aws:cloudwatch/logGroup:LogGroup", "microblog-app-logs").inputs
+        .retentionInDays,
+      30,
+    );
+    const [search] = containers(resources, "search");
+    assert.ok(
+      search?.environment?.some((e) => e.name === "node.store.allow_mmap" && e.value === "false"),
+    );
+  });
+
+  it("uses an execution role separate from the task role", () => {
+    for (const svc of ["app", "mysql", "search"]) {
+      const td = find(
+        resources,
+        "aws:ecs/taskDefinition:TaskDefinition",
+        `microblog-${svc}-taskdef`,
+      ).inputs;
+      assert.equal(td.executionRoleArn, arn(`microblog-${svc}-execution`));
+      assert.equal(td.taskRoleArn, arn(`microblog-${svc}-task`));
+      assert.deepEqual(td.requiresCompatibilities, ["FARGATE"]);
+    }
+    assert.deepEqual(
+      find(resources, "aws:ecs/taskDefinition:TaskDefinition", "microblog-search-taskdef").inputs
+        .cpu,
+      "1024",
+    );
+  });
+
+  it("health-checks the app behind the ALB and scales it on CPU between the bounds", () => {
+    const tg = find(resources, "aws:lb/targetGroup:TargetGroup", "microblog-lb-app").inputs;
+    assert.deepEqual(tg.healthCheck, {
+      path: "/healthz",
+      matcher: "200",
+      interval: 10,
+      timeout: 5,
+      healthyThreshold: 2,
+      unhealthyThreshold: 3,
+    });
+    assert.equal(
+      find(resources, "aws:lb/loadBalancer:LoadBalancer", "microblog-lb-alb").inputs
+        .dropInvalidHeaderFields,
+      true,
+    );
+    const target = find(
+      resources,
+      "aws:appautoscaling/target:Target",
+      "microblog-app-scaling",
+    ).inputs;
+    assert.deepEqual(
+      [target.minCapacity, target.maxCapacity, target.resourceId],
+      [2, 4, "service/microblog-infra-ecs/app"],
+    );
+    const policy = find(resources, "aws:appautoscaling/policy:Policy", "microblog-app-cpu").inputs;
+    assert.equal(
+      (policy.targetTrackingScalingPolicyConfiguration as { targetValue: number }).targetValue,
+      60,
+    );
+  });
+
+  it("exports the URL and names, nothing secret", async () => {
+    for (const [k, v] of Object.entries(outputs)) {
+      const { value, secret } = await resolve(v);
+      assert.equal(secret, false, k);
+      assert.doesNotMatch(JSON.stringify(value), /pw-|ecr-token/, k);
+    }
+    assert.equal(
+      (await resolve(outputs.url)).value,
+      "http://microblog-lb-alb.us-east-1.elb.amazonaws.com",
+    );
+  });
+});
+
+describe("ecs stack variations", () => {
+  it("serves HTTPS with a certificate and redirects HTTP", async () => {
+    const cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
+    const { resources, outputs } = await evaluate("ecs", { certificateArn: cert });
+    const https = find(resources, "aws:lb/listener:Listener", "microblog-lb-https").inputs;
+    assert.equal(https.port, 443);
+    assert.equal(https.certificateArn, cert);
+    assert.deepEqual(
+      find(resources, "aws:lb/listener:Listener", "microblog-lb-http").inputs.defaultActions,
+      [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+    );
+    const publicIn = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((r) => r.inputs.cidrIpv4 !== undefined)
+      .map((r) => r.inputs.fromPort);
+    assert.deepEqual(publicIn, [80, 443]);
+    assert.equal(
+      (await resolve(outputs.url)).value,
+      "https://microblog-lb-alb.us-east-1.elb.amazonaws.com",
+    );
+  });
+
+  it("uses an existing VPC without creating network resources", async () => {
+    const { resources } = await evaluate("ecs", {
+      vpcId: "vpc-0123456789abcdef0",
+      publicSubnetIds: '["subnet-0000000000000000a","subnet-0000000000000000b"]',
+      privateSubnetIds: '["subnet-0000000000000000c","subnet-0000000000000000d"]',
+    });
+    assert.deepEqual(ofType(resources, "aws:ec2/vpc:Vpc"), []);
+    assert.deepEqual(ofType(resources, "aws:ec2/natGateway:NatGateway"), []);
+    assert.deepEqual(
+      ofType(resources, "aws:efs/mountTarget:MountTarget").map((m) => m.inputs.subnetId),
+      ["subnet-0000000000000000c", "subnet-0000000000000000d"],
+    );
+    assert.deepEqual(
+      find(resources, "aws:lb/loadBalancer:LoadBalancer", "microblog-lb-alb").inputs.subnets,
+      ["subnet-0000000000000000a", "subnet-0000000000000000b"],
+    );
+  });
+
+  it("protects and retains the file system when configured, and adds the mail password secret", async () => {
+    const { resources } = await evaluate("ecs", {
+      dataProtect: "true",
+      dataRetainOnDelete: "true",
+      mailServer: "smtp.example.com",
+      mailPort: "587",
+      mailPassword: { secret: "smtp-pw" },
+    });
+    const fs = find(resources, "aws:efs/fileSystem:FileSystem", "microblog-efs-fs");
+    assert.deepEqual([fs.protect, fs.retainOnDelete], [true, true]);
+    assert.deepEqual(
+      containers(resources, "app")[0]?.secrets?.map((s) => s.name),
+      ["DATABASE_URL", "MAIL_PASSWORD", "SECRET_KEY"],
+    );
+    const egress = ofType(resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map(
+      (r) => r.name,
+    );
+    assert.ok(egress.includes("microblog-sg-app-egress-587"));
+  });
+});
