@@ -84,7 +84,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     logger: opts.logger ?? { level: config.logLevel },
     bodyLimit: 64 * 1024,
     trustProxy: true,
-    disableRequestLogging: false,
+    // Reset tokens travel in the path; the default 100-character limit would cut them.
+    routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
   });
   const db = opts.db ?? openDatabase(config.databaseUrl).db;
