@@ -53,7 +53,7 @@ const schema = z.object({
   ADMINS: z
     .string()
     .default("")
-    .refine((v) => v.split(",").every((a) => a.trim() === "" || /^[^@\s]+@[^@\s]+$/.test(a)), {
+    .refine((v) => v.split(",").every((a) => /^([^@\s]+@[^@\s]+)?$/.test(a.trim())), {
       error: "must be a comma-separated list of email addresses",
     }),
   POSTS_PER_PAGE: int(1, 100).default(25),

@@ -1,0 +1,115 @@
+/** Environment validation and pure helpers (no database). */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { hashPassword, verifyPassword } from "../src/auth/password.js";
+import { signResetToken, tokenMatchesUser, verifyResetToken } from "../src/auth/tokens.js";
+import { ConfigError, loadConfig } from "../src/config.js";
+import { parseDatabaseUrl } from "../src/db/connection.js";
+import { relativeTime } from "../src/i18n.js";
+import { safeNext } from "../src/request-context.js";
+
+describe("loadConfig", () => {
+  it("has working defaults (SQLite file, port 5000, 25 posts per page)", () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 5000);
+    assert.equal(c.postsPerPage, 25);
+    assert.match(c.databaseUrl, /^sqlite:\/\/\/.*data\/app\.db$/);
+    assert.equal(c.searchUrl, "");
+    assert.equal(c.secretKeyGenerated, true);
+  });
+
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ PORT: "abc" }, /PORT="abc": must be a whole number/],
+    [{ PORT: "70000" }, /PORT="70000": must be between 1 and 65535/],
+    [{ POSTS_PER_PAGE: "0" }, /POSTS_PER_PAGE="0"/],
+    [{ MAIL_PORT: "x" }, /MAIL_PORT="x"/],
+    [{ MAIL_USE_TLS: "maybe" }, /MAIL_USE_TLS="maybe": must be one of true, false/],
+    [
+      { DATABASE_URL: "postgres://x/y" },
+      /DATABASE_URL="postgres:\/\/x\/y": must start with one of/,
+    ],
+    [{ ELASTICSEARCH_URL: "elasticsearch:9200" }, /ELASTICSEARCH_URL=.*http:\/\//],
+    [{ LOG_LEVEL: "loud" }, /LOG_LEVEL="loud"/],
+    [{ ADMINS: "root" }, /ADMINS="root": must be a comma-separated list/],
+    [{ NODE_ENV: "production" }, /SECRET_KEY is required when NODE_ENV=production/],
+    [{ SECRET_KEY: "short" }, /SECRET_KEY must be at least 16 characters/],
+  ];
+  for (const [env, message] of bad) {
+    it(`rejects ${JSON.stringify(env)} naming the variable`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      );
+    });
+  }
+
+  it("accepts a production setup", () => {
+    const c = loadConfig({
+      NODE_ENV: "production",
+      SECRET_KEY: "x".repeat(32),
+      DATABASE_URL: "mysql+pymysql://microblog:pw@mysql/microblog",
+      ELASTICSEARCH_URL: "http://elasticsearch:9200/",
+      MAIL_SERVER: "smtp.example.com",
+      MAIL_PORT: "587",
+      MAIL_USE_TLS: "1",
+      ADMINS: "a@example.com, b@example.com",
+    });
+    assert.equal(c.searchUrl, "http://elasticsearch:9200");
+    assert.equal(c.mail.useTls, true);
+    assert.deepEqual(c.admins, ["a@example.com", "b@example.com"]);
+  });
+});
+
+describe("parseDatabaseUrl", () => {
+  it("accepts the chapter's mysql+pymysql form and hides the password", () => {
+    const t = parseDatabaseUrl("mysql+pymysql://microblog:s%40cret@mysql/microblog");
+    assert.equal(t.dialect, "mysql");
+    assert.equal(t.describe, "mysql://microblog@mysql/microblog");
+    const conn = t.knexConfig.connection as { host: string; port: number; password: string };
+    assert.equal(conn.host, "mysql");
+    assert.equal(conn.port, 3306);
+    assert.equal(conn.password, "s@cret");
+  });
+  it("accepts sqlite:///abs, sqlite:rel and rejects a MySQL URL without a database", () => {
+    assert.equal(parseDatabaseUrl("sqlite:////tmp/x.db").describe, "sqlite:/tmp/x.db");
+    assert.match(parseDatabaseUrl("sqlite:data/x.db").describe, /^sqlite:\/.*\/data\/x\.db$/);
+    assert.throws(() => parseDatabaseUrl("mysql://host"), /DATABASE_URL: a MySQL URL needs/);
+  });
+});
+
+describe("passwords and tokens", () => {
+  it("hashes with scrypt and verifies", async () => {
+    const h = await hashPassword("secret password");
+    assert.match(h, /^scrypt\$16384\$8\$1\$/);
+    assert.equal(await verifyPassword("secret password", h), true);
+    assert.equal(await verifyPassword("wrong", h), false);
+    assert.equal(await verifyPassword("x", "garbage"), false);
+  });
+  it("signs reset tokens that expire and bind to the password hash", async () => {
+    const user = { id: 7, password_hash: "h1" };
+    const tok = await signResetToken("k".repeat(20), user);
+    const claims = await verifyResetToken("k".repeat(20), tok);
+    assert.equal(claims?.userId, 7);
+    assert.equal(tokenMatchesUser(claims!.fp, user), true);
+    assert.equal(tokenMatchesUser(claims!.fp, { password_hash: "h2" }), false);
+    assert.equal(await verifyResetToken("other-key-000000000", tok), null);
+    const old = await signResetToken("k".repeat(20), user, Math.floor(Date.now() / 1000) - 601);
+    assert.equal(await verifyResetToken("k".repeat(20), old), null);
+  });
+});
+
+describe("helpers", () => {
+  it("safeNext keeps local paths only", () => {
+    assert.equal(safeNext("/user/a?page=2"), "/user/a?page=2");
+    for (const bad of ["//evil", "https://evil", "/\\evil", "javascript:alert(1)", "", 5]) {
+      assert.equal(safeNext(bad), "/");
+    }
+  });
+  it("formats relative dates in English and Spanish", () => {
+    const now = Date.UTC(2026, 0, 10);
+    assert.equal(relativeTime("en", now - 3 * 60_000, now), "3 minutes ago");
+    assert.equal(relativeTime("es", now - 3 * 60_000, now), "hace 3 minutos");
+    assert.equal(relativeTime("en", now - 86_400_000, now), "yesterday");
+    assert.equal(relativeTime("es", now - 2 * 86_400_000, now), "anteayer");
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The compiled program as a process: boot.sh retries a missing database with clear lines and a
+ * bounded wait; the server refuses a bad environment; SIGTERM lets in-flight requests finish.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+function run(cmd: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env } });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.on("exit", (code) => resolve({ code, out }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe("processes", () => {
+  before(() => {
+    execFileSync(process.execPath, ["scripts/build-if-needed.mjs"], {
+      cwd: ROOT,
+      stdio: "inherit",
+    });
+  });
+
+  it("boot.sh retries an unreachable database, then gives up after DB_WAIT_TIMEOUT", async () => {
+    const t0 = Date.now();
+    const r = await run("sh", ["boot.sh"], {
+      DATABASE_URL: "mysql://u:p@127.0.0.1:9/microblog",
+      DB_WAIT_TIMEOUT: "3",
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.out, /boot: migrate attempt 1 failed; retrying in 1s/);
+    assert.match(
+      r.out,
+      /boot: database still unavailable after \d+s \(DB_WAIT_TIMEOUT=3\); giving up/,
+    );
+    assert.doesNotMatch(r.out, /u:p@/);
+    assert.ok(Date.now() - t0 < 20_000);
+  });
+
+  it("boot.sh stops at once on a configuration error, naming the variable", async () => {
+    const r = await run("sh", ["boot.sh"], { PORT: "nope", DB_WAIT_TIMEOUT: "30" });
+    assert.equal(r.code, 2);
+    assert.match(r.out, /PORT="nope"/);
+    assert.match(r.out, /configuration error, not retrying/);
+  });
+
+  it("the server refuses to start in production without SECRET_KEY", async () => {
+    const r = await run(process.execPath, ["dist/server.js"], {
+      NODE_ENV: "production",
+      SECRET_KEY: "",
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.out, /SECRET_KEY is required when NODE_ENV=production/);
+  });
+
+  it("boot.sh migrates, execs the server, and SIGTERM finishes in-flight requests", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "microblog-proc-"));
+    const port = await freePort();
+    const p = spawn("sh", ["boot.sh"], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: `sqlite:///${dir}/a.db`,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+      },
+    });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((r) => p.on("exit", (code) => r(code)));
+    for (let i = 0; i < 100 && !out.includes("microblog ready"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(out, /migrate: sqlite:.*applied 001_initial/);
+    const inflight = fetch(`http://127.0.0.1:${port}/explore`).then((r) => r.status);
+    // Signal once the server has logged the request as received, i.e. while it is in flight.
+    for (let i = 0; i < 200 && !out.includes('"url":"/explore"'); i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    p.kill("SIGTERM");
+    assert.equal(await inflight, 200);
+    assert.equal(await exited, 0);
+    assert.match(out, /"signal":"SIGTERM"/);
+    assert.match(out, /shutdown complete/);
+    const lines = out.split("\n").filter((l) => l.includes('"reqId"') && l.includes("/explore"));
+    assert.ok(lines.length >= 1, "request logged as one JSON line");
+  });
+});
