@@ -1,0 +1,156 @@
+/**
+ * Search against a real engine (OpenSearch 2 or Elasticsearch 8) named by TEST_SEARCH_URL, in a
+ * throw-away index; plus the behaviour with the engine down (always runs: nothing listens on :9).
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import type { FastifyInstance } from "fastify";
+import type { Knex } from "knex";
+import { Repository } from "../src/db/repository.js";
+import { SearchEngine } from "../src/search/engine.js";
+import { Client, freshDatabase, makeApp, signedIn, text } from "./helpers.js";
+
+const url = process.env.TEST_SEARCH_URL?.replace(/\/+$/, "");
+
+describe(
+  "search with a real engine",
+  { skip: url ? false : "TEST_SEARCH_URL not set (tests/services/opensearch.sh start)" },
+  () => {
+    const index = `test-posts-${randomBytes(4).toString("hex")}`;
+    let app: FastifyInstance;
+    let database: { url: string; db: Knex };
+    let alice: Client;
+
+    const ids = async (q: string, page = 1) => {
+      const r = await new Client(app).get(`/search?q=${encodeURIComponent(q)}&page=${page}`);
+      assert.equal(r.statusCode, 200);
+      return {
+        body: r.body,
+        ids: [...r.body.matchAll(/id="post-(\d+)"/g)].map((m) => Number(m[1])),
+      };
+    };
+
+    before(async () => {
+      database = await freshDatabase();
+      app = await makeApp(database, {
+        ELASTICSEARCH_URL: url!,
+        SEARCH_INDEX: index,
+        POSTS_PER_PAGE: "2",
+      });
+      alice = await signedIn(app, "alice");
+    });
+    after(async () => {
+      await fetch(`${url}/${index}`, { method: "DELETE" });
+      await app.close();
+      await database.db.destroy();
+    });
+
+    it("reports the engine as up in /readyz", async () => {
+      const r = await app.inject("/readyz");
+      assert.equal(r.json().search, "up");
+    });
+
+    it("indexes new posts and returns them in the engine's ranking, paginated", async () => {
+      for (const body of [
+        "penguins penguins penguins on the ice",
+        "a single penguin walks by",
+        "nothing about birds here",
+        "penguins and more penguins swim",
+      ]) {
+        assert.equal((await alice.post("/", { post: body })).statusCode, 302);
+      }
+      await app.searchEngine.refresh();
+      const p1 = await ids("penguins");
+      assert.match(text(p1.body), /2 results for “penguins”/);
+      assert.equal(p1.ids.length, 2);
+      const posts = await Promise.all(p1.ids.map((id) => app.repo.postById(id)));
+      assert.ok(posts.every((p) => /penguins/.test(p!.body)));
+      assert.doesNotMatch(p1.body, /rel="next"/);
+      // The engine's own order for the same query, straight from its REST API.
+      const raw = await fetch(`${url}/${index}/_search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: { multi_match: { query: "penguins", fields: ["body"] } } }),
+      }).then((r) => r.json() as Promise<{ hits: { hits: { _id: string }[] } }>);
+      assert.deepEqual(
+        p1.ids,
+        raw.hits.hits.map((h) => Number(h._id)),
+      );
+      const birds = await ids("walks birds");
+      assert.equal(birds.ids.length, 2);
+      assert.match(birds.body, /rel="next"|2 results/);
+    });
+
+    it("paginates search results", async () => {
+      for (let i = 0; i < 3; i++) await alice.post("/", { post: `zebra number ${i}` });
+      await app.searchEngine.refresh();
+      const p1 = await ids("zebra");
+      assert.equal(p1.ids.length, 2);
+      assert.match(p1.body, /href="\/search\?q=zebra&amp;page=2"/);
+      const p2 = await ids("zebra", 2);
+      assert.equal(p2.ids.length, 1);
+      assert.ok(!p1.ids.includes(p2.ids[0]!));
+    });
+
+    it("reindexes edited posts and drops deleted ones", async () => {
+      await alice.post("/", { post: "temporary walrus" });
+      await app.searchEngine.refresh();
+      const [id] = (await ids("walrus")).ids;
+      assert.ok(id);
+      await alice.post(`/post/${id}/edit`, { post: "renamed narwhal" });
+      await app.searchEngine.refresh();
+      assert.deepEqual((await ids("walrus")).ids, []);
+      assert.deepEqual((await ids("narwhal")).ids, [id]);
+      await alice.post(`/post/${id}/delete`);
+      await app.searchEngine.refresh();
+      assert.deepEqual((await ids("narwhal")).ids, []);
+    });
+
+    it("rebuilds the index from the database (reindex)", async () => {
+      await fetch(`${url}/${index}`, { method: "DELETE" });
+      const engine = new SearchEngine(url!, index);
+      const count = await engine.rebuild(new Repository(database.db).allPosts(2));
+      const total = await database.db("posts").count({ n: "*" }).first();
+      assert.equal(count, Number(total!.n));
+      assert.equal((await ids("zebra")).ids.length, 2);
+    });
+  },
+);
+
+describe("search with the engine down", () => {
+  let app: FastifyInstance;
+  let database: { url: string; db: Knex };
+
+  before(async () => {
+    database = await freshDatabase();
+    app = await makeApp(database, { ELASTICSEARCH_URL: "http://127.0.0.1:9" });
+  });
+  after(async () => {
+    await app.close();
+    await database.db.destroy();
+  });
+
+  it("still accepts posts, queues the index write and says so", async () => {
+    const c = await signedIn(app, "alice");
+    const r = await c.post("/", { post: "posted while search is down" });
+    assert.equal(r.statusCode, 302);
+    const home = text((await c.get("/")).body);
+    assert.match(home, /Your post is now live!/);
+    assert.match(home, /search could not index it yet/);
+    assert.equal(app.searchEngine.pendingCount, 1);
+    assert.match((await c.get("/explore")).body, /posted while search is down/);
+  });
+
+  it("answers the search page with 503 and a clear message", async () => {
+    const r = await new Client(app).get("/search?q=anything");
+    assert.equal(r.statusCode, 503);
+    assert.match(text(r.body), /Search is temporarily unavailable/);
+  });
+
+  it("reports search down in /readyz while the app stays ready", async () => {
+    const r = await app.inject("/readyz");
+    assert.equal(r.statusCode, 200);
+    assert.deepEqual(r.json(), { status: "ok", database: "up", search: "down" });
+  });
+});
