@@ -1,12 +1,11 @@
 // The ecs stack (target ecs) under Pulumi mocks: exact AWS resources, secrets by reference,
-// single-task stateful services, and only the intended network flows.
+// single-task stateful services, the app behind the ALB.
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { before, describe, it } from "node:test";
-import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { evaluate, find, resolve, type Recorded } from "./mocks.js";
+import { arn, containers } from "./ecs-helpers.js";
+import { evaluate, find, resolve, SECRET_SIG, type Recorded } from "./mocks.js";
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const CREDENTIALS = [
   "SECRET_KEY",
   "DATABASE_URL",
@@ -14,16 +13,6 @@ const CREDENTIALS = [
   "MYSQL_PASSWORD",
   "MYSQL_ROOT_PASSWORD",
 ];
-const arn = (name: string): string => `arn:aws:mock:us-east-1:123456789012:${name}`;
-
-function containers(resources: readonly Recorded[], svc: string): ContainerDefinition[] {
-  const td = find(resources, "aws:ecs/taskDefinition:TaskDefinition", `microblog-${svc}-taskdef`);
-  return JSON.parse(String(td.inputs.containerDefinitions)) as ContainerDefinition[];
-}
-
-function ofType(resources: readonly Recorded[], type: string): Recorded[] {
-  return resources.filter((r) => r.type === type);
-}
 
 describe("ecs stack (AWS Fargate)", () => {
   let resources: Recorded[];
@@ -134,90 +123,6 @@ describe("ecs stack (AWS Fargate)", () => {
       ).inputs.name,
       "microblog-infra-ecs.internal",
     );
-  });
-
-  it("spreads the VPC over two AZs with private subnets for tasks", () => {
-    const subnets = ofType(resources, "aws:ec2/subnet:Subnet").map((s) => [
-      s.name,
-      s.inputs.cidrBlock,
-      s.inputs.availabilityZone,
-    ]);
-    assert.deepEqual(subnets, [
-      ["microblog-net-public-0", "10.0.0.0/24", "us-east-1a"],
-      ["microblog-net-public-1", "10.0.1.0/24", "us-east-1b"],
-      ["microblog-net-private-0", "10.0.10.0/24", "us-east-1a"],
-      ["microblog-net-private-1", "10.0.11.0/24", "us-east-1b"],
-    ]);
-  });
-
-  it("allows exactly ALB→app, app→MySQL, app→search and data→EFS between groups", () => {
-    const sgName = (id: unknown): string =>
-      String(id)
-        .replace(/^microblog-sg-/, "")
-        .replace(/-id$/, "");
-    const internal = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-      .filter((r) => r.inputs.referencedSecurityGroupId !== undefined)
-      .map(
-        (r) =>
-          `${sgName(r.inputs.referencedSecurityGroupId)}->${sgName(r.inputs.securityGroupId)}:${r.inputs.fromPort}-${r.inputs.toPort}`,
-      );
-    assert.deepEqual(internal.sort(), [
-      "alb->app:5000-5000",
-      "app->mysql:3306-3306",
-      "app->search:9200-9200",
-      "mysql->efs:2049-2049",
-      "search->efs:2049-2049",
-    ]);
-    const publicIn = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-      .filter((r) => r.inputs.cidrIpv4 !== undefined)
-      .map((r) => `${r.inputs.cidrIpv4}->${sgName(r.inputs.securityGroupId)}:${r.inputs.fromPort}`);
-    assert.deepEqual(publicIn, ["0.0.0.0/0->alb:80"]);
-    const egressAnywhere = ofType(
-      resources,
-      "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-    )
-      .filter((r) => r.inputs.cidrIpv4 !== undefined)
-      .map((r) => `${sgName(r.inputs.securityGroupId)}:${r.inputs.fromPort}`);
-    assert.deepEqual(egressAnywhere.sort(), ["app:443", "mysql:443", "search:443"]);
-  });
-
-  it("stores data on encrypted EFS through one access point per service, transit encrypted", () => {
-    assert.deepEqual(find(resources, "aws:efs/fileSystem:FileSystem", "microblog-efs-fs").inputs, {
-      encrypted: true,
-      performanceMode: "generalPurpose",
-      throughputMode: "elastic",
-    });
-    for (const [svc, uid] of [
-      ["mysql", 999],
-      ["search", 1000],
-    ] as const) {
-      assert.deepEqual(
-        find(resources, "aws:efs/accessPoint:AccessPoint", `microblog-efs-${svc}`).inputs,
-        {
-          fileSystemId: "microblog-efs-fs-id",
-          posixUser: { uid, gid: uid },
-          rootDirectory: {
-            path: `/${svc}`,
-            creationInfo: { ownerUid: uid, ownerGid: uid, permissions: "0750" },
-          },
-        },
-      );
-      const td = find(
-        resources,
-        "aws:ecs/taskDefinition:TaskDefinition",
-        `microblog-${svc}-taskdef`,
-      );
-      assert.deepEqual(td.inputs.volumes, [
-        {
-          name: "data",
-          efsVolumeConfiguration: {
-            fileSystemId: "microblog-efs-fs-id",
-            transitEncryption: "ENABLED",
-            authorizationConfig: { accessPointId: `microblog-efs-${svc}-id`, iam: "ENABLED" },
-          },
-        },
-      ]);
-    }
   });
 
   it("never runs two tasks of a stateful service; the app rolls with a circuit breaker", () => {
@@ -368,65 +273,5 @@ describe("ecs stack (AWS Fargate)", () => {
       (await resolve(outputs.url)).value,
       "http://microblog-lb-alb.us-east-1.elb.amazonaws.com",
     );
-  });
-});
-
-describe("ecs stack variations", () => {
-  it("serves HTTPS with a certificate and redirects HTTP", async () => {
-    const cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
-    const { resources, outputs } = await evaluate("ecs", { certificateArn: cert });
-    const https = find(resources, "aws:lb/listener:Listener", "microblog-lb-https").inputs;
-    assert.equal(https.port, 443);
-    assert.equal(https.certificateArn, cert);
-    assert.deepEqual(
-      find(resources, "aws:lb/listener:Listener", "microblog-lb-http").inputs.defaultActions,
-      [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
-    );
-    const publicIn = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-      .filter((r) => r.inputs.cidrIpv4 !== undefined)
-      .map((r) => r.inputs.fromPort);
-    assert.deepEqual(publicIn, [80, 443]);
-    assert.equal(
-      (await resolve(outputs.url)).value,
-      "https://microblog-lb-alb.us-east-1.elb.amazonaws.com",
-    );
-  });
-
-  it("uses an existing VPC without creating network resources", async () => {
-    const { resources } = await evaluate("ecs", {
-      vpcId: "vpc-0123456789abcdef0",
-      publicSubnetIds: '["subnet-0000000000000000a","subnet-0000000000000000b"]',
-      privateSubnetIds: '["subnet-0000000000000000c","subnet-0000000000000000d"]',
-    });
-    assert.deepEqual(ofType(resources, "aws:ec2/vpc:Vpc"), []);
-    assert.deepEqual(ofType(resources, "aws:ec2/natGateway:NatGateway"), []);
-    assert.deepEqual(
-      ofType(resources, "aws:efs/mountTarget:MountTarget").map((m) => m.inputs.subnetId),
-      ["subnet-0000000000000000c", "subnet-0000000000000000d"],
-    );
-    assert.deepEqual(
-      find(resources, "aws:lb/loadBalancer:LoadBalancer", "microblog-lb-alb").inputs.subnets,
-      ["subnet-0000000000000000a", "subnet-0000000000000000b"],
-    );
-  });
-
-  it("protects and retains the file system when configured, and adds the mail password secret", async () => {
-    const { resources } = await evaluate("ecs", {
-      dataProtect: "true",
-      dataRetainOnDelete: "true",
-      mailServer: "smtp.example.com",
-      mailPort: "587",
-      mailPassword: { secret: "smtp-pw" },
-    });
-    const fs = find(resources, "aws:efs/fileSystem:FileSystem", "microblog-efs-fs");
-    assert.deepEqual([fs.protect, fs.retainOnDelete], [true, true]);
-    assert.deepEqual(
-      containers(resources, "app")[0]?.secrets?.map((s) => s.name),
-      ["DATABASE_URL", "MAIL_PASSWORD", "SECRET_KEY"],
-    );
-    const egress = ofType(resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map(
-      (r) => r.name,
-    );
-    assert.ok(egress.includes("microblog-sg-app-egress-587"));
   });
 });

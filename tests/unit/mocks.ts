@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
 import { load } from "js-yaml";
 
 /** Repository root. */
@@ -228,4 +229,21 @@ function awsState(
     default:
       return { arn };
   }
+}
+
+/** Key by which Pulumi marks a secret value in serialized inputs. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Unwraps a secret-marked input value; fails if it is not marked secret. */
+export function unwrapSecret(value: unknown): unknown {
+  assert.ok(
+    value !== null && typeof value === "object" && SECRET_SIG in value,
+    "expected a secret",
+  );
+  return (value as unknown as { value: unknown }).value;
+}
+
+/** All recorded resources of one type, in declaration order. */
+export function ofType(resources: readonly Recorded[], type: string): Recorded[] {
+  return resources.filter((r) => r.type === type);
 }

@@ -1,0 +1,65 @@
+// Variations of the ecs stack's config under Pulumi mocks.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { containers } from "./ecs-helpers.js";
+import { evaluate, find, ofType, resolve } from "./mocks.js";
+
+describe("ecs stack variations", () => {
+  it("serves HTTPS with a certificate and redirects HTTP", async () => {
+    const cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
+    const { resources, outputs } = await evaluate("ecs", { certificateArn: cert });
+    const https = find(resources, "aws:lb/listener:Listener", "microblog-lb-https").inputs;
+    assert.equal(https.port, 443);
+    assert.equal(https.certificateArn, cert);
+    assert.deepEqual(
+      find(resources, "aws:lb/listener:Listener", "microblog-lb-http").inputs.defaultActions,
+      [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+    );
+    const publicIn = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((r) => r.inputs.cidrIpv4 !== undefined)
+      .map((r) => r.inputs.fromPort);
+    assert.deepEqual(publicIn, [80, 443]);
+    assert.equal(
+      (await resolve(outputs.url)).value,
+      "https://microblog-lb-alb.us-east-1.elb.amazonaws.com",
+    );
+  });
+
+  it("uses an existing VPC without creating network resources", async () => {
+    const { resources } = await evaluate("ecs", {
+      vpcId: "vpc-0123456789abcdef0",
+      publicSubnetIds: '["subnet-0000000000000000a","subnet-0000000000000000b"]',
+      privateSubnetIds: '["subnet-0000000000000000c","subnet-0000000000000000d"]',
+    });
+    assert.deepEqual(ofType(resources, "aws:ec2/vpc:Vpc"), []);
+    assert.deepEqual(ofType(resources, "aws:ec2/natGateway:NatGateway"), []);
+    assert.deepEqual(
+      ofType(resources, "aws:efs/mountTarget:MountTarget").map((m) => m.inputs.subnetId),
+      ["subnet-0000000000000000c", "subnet-0000000000000000d"],
+    );
+    assert.deepEqual(
+      find(resources, "aws:lb/loadBalancer:LoadBalancer", "microblog-lb-alb").inputs.subnets,
+      ["subnet-0000000000000000a", "subnet-0000000000000000b"],
+    );
+  });
+
+  it("protects and retains the file system when configured, and adds the mail password secret", async () => {
+    const { resources } = await evaluate("ecs", {
+      dataProtect: "true",
+      dataRetainOnDelete: "true",
+      mailServer: "smtp.example.com",
+      mailPort: "587",
+      mailPassword: { secret: "smtp-pw" },
+    });
+    const fs = find(resources, "aws:efs/fileSystem:FileSystem", "microblog-efs-fs");
+    assert.deepEqual([fs.protect, fs.retainOnDelete], [true, true]);
+    assert.deepEqual(
+      containers(resources, "app")[0]?.secrets?.map((s) => s.name),
+      ["DATABASE_URL", "MAIL_PASSWORD", "SECRET_KEY"],
+    );
+    const egress = ofType(resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map(
+      (r) => r.name,
+    );
+    assert.ok(egress.includes("microblog-sg-app-egress-587"));
+  });
+});
