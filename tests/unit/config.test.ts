@@ -36,6 +36,16 @@ describe("Pulumi.yaml", () => {
   });
 });
 
+describe("docs/program.md", () => {
+  it("documents every config key", () => {
+    const doc = readFileSync(`${ROOT}docs/program.md`, "utf8");
+    assert.deepEqual(
+      Object.keys(CONFIG_KEYS).filter((k) => !doc.includes(`| \`${k}\` |`)),
+      [],
+    );
+  });
+});
+
 describe("config validation", () => {
   const cases: [string, string, Record<string, Override | undefined>, string][] = [
     [
