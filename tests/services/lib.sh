@@ -50,10 +50,10 @@ apt_install() {
     die "apt-get install ${missing[*]} failed"
 }
 
-# wait_until TIMEOUT_S DESCRIPTION CMD...: run CMD every half second until it succeeds;
-# fail with DESCRIPTION after TIMEOUT_S seconds.
+# wait_until TIMEOUT_S LABEL CMD...: run CMD every half second until it succeeds (return 0)
+# or TIMEOUT_S seconds pass (return 1). LABEL only tells the reader what is awaited.
 wait_until() {
-  local timeout="$1" what="$2" deadline
+  local timeout="$1" deadline
   shift 2
   deadline=$(($(date +%s) + timeout))
   until "$@" >/dev/null 2>&1; do

@@ -24,13 +24,14 @@ DB_PASSWORD="${MARIADB_PASSWORD:-microblog-test-pw}"
 URL="mysql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB"
 
 # Root talks to the server over its private socket with unix_socket auth; no root password.
-admin_sql() { mariadb --no-defaults --protocol=socket -S "$SOCK" -u root "$@"; }
+admin_sql() { mariadb --no-defaults --protocol=socket -S "$SOCK" -u root; }
 alive() { mariadb-admin --no-defaults --protocol=socket -S "$SOCK" -u root ping >/dev/null 2>&1; }
 
 start() {
   phase_start "install mariadb-server"
-  command -v mariadbd >/dev/null && command -v mariadb >/dev/null ||
+  if ! command -v mariadbd >/dev/null || ! command -v mariadb >/dev/null; then
     apt_install mariadb-server mariadb-client
+  fi
   phase_end
   mkdir -p "$WORK"
   chown mysql:mysql "$WORK"

@@ -31,6 +31,7 @@ NODE_SLIM_TAG="microblog-e2e/node:$NODE_VERSION-bookworm-slim"
 OPENSEARCH_TAG="microblog-e2e/opensearch:$OPENSEARCH_VERSION"
 ELASTICSEARCH_TAG="microblog-e2e/elasticsearch:$ELASTICSEARCH_VERSION"
 FORCE=0
+SRC_HASH=""
 
 # dbuild TAG DOCKER-BUILD-ARGS...: docker build quietly; its output is kept in a log that is
 # shown when the build fails.
@@ -39,13 +40,23 @@ dbuild() {
   shift
   mkdir -p "$CACHE/logs"
   log="$CACHE/logs/$(echo "$tag" | tr '/:' '__').log"
-  if ! docker build -t "$tag" "$@" >"$log" 2>&1; then
+  if ! docker build -t "$tag" --label "microblog.e2e.source-hash=$SRC_HASH" "$@" >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     die "docker build $tag failed; full log: $log"
   fi
 }
 
-have_image() { [ "$FORCE" = 0 ] && docker image inspect "$1" >/dev/null 2>&1; }
+# source_hash DIR: a digest of the build files in DIR (this repo's Dockerfile and scripts), kept
+# in a label so an image is rebuilt when they change even though its tag stays the same.
+source_hash() { find "$1" -type f ! -name README.md -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16; }
+
+# have_image TAG [HASH]: the tag exists (and was built from sources with that hash).
+have_image() {
+  [ "$FORCE" = 0 ] || return 1
+  docker image inspect "$1" >/dev/null 2>&1 || return 1
+  [ -z "${2:-}" ] ||
+    [ "$(docker image inspect -f '{{index .Config.Labels "microblog.e2e.source-hash"}}' "$1")" = "$2" ]
+}
 
 # mariadb_deb_version: the exact Debian package version to install (and to name the tag by).
 mariadb_deb_version() {
@@ -59,7 +70,9 @@ mariadb_deb_version() {
     apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null || die "apt-get update failed"
     v="$(apt-cache policy mariadb-server | awk '/Candidate:/ {print $2}')"
   fi
-  [ -n "$v" ] && [ "$v" != "(none)" ] || die "cannot tell Debian's mariadb-server version"
+  if [ -z "$v" ] || [ "$v" = "(none)" ]; then
+    die "cannot tell Debian's mariadb-server version"
+  fi
   echo "$v"
 }
 
@@ -98,7 +111,8 @@ SOURCES
 }
 
 build_node() {
-  if have_image "$NODE_TAG" && have_image "$NODE_SLIM_TAG"; then
+  SRC_HASH="$(source_hash "$HERE/node")"
+  if have_image "$NODE_TAG" "$SRC_HASH" && have_image "$NODE_SLIM_TAG" "$SRC_HASH"; then
     say "$NODE_TAG and -slim present; skipped"; return
   fi
   local ctx="$CACHE/node/$NODE_VERSION/context"
@@ -132,7 +146,8 @@ build_mariadb() {
   deb="$(mariadb_deb_version)"
   tag="microblog-e2e/mariadb:$(echo "$deb" | sed -E 's/^[0-9]+://; s/-.*$//')"
   MARIADB_TAG="$tag"
-  if have_image "$tag"; then say "$tag present; skipped"; return; fi
+  SRC_HASH="$(source_hash "$HERE/mariadb")"
+  if have_image "$tag" "$SRC_HASH"; then say "$tag present; skipped"; return; fi
   phase_start "build $tag (mariadb-server $deb)"
   dbuild "$tag" --build-arg "BASE_IMAGE=$DEBIAN_TAG" --build-arg "MARIADB_DEB_VERSION=$deb" \
     "$HERE/mariadb"
@@ -142,7 +157,8 @@ build_mariadb() {
 # build_search ENGINE VERSION TAG
 build_search() {
   local engine="$1" version="$2" tag="$3" dist ctx
-  if have_image "$tag"; then say "$tag present; skipped"; return; fi
+  SRC_HASH="$(source_hash "$HERE/search")"
+  if have_image "$tag" "$SRC_HASH"; then say "$tag present; skipped"; return; fi
   phase_start "build $tag"
   dist="$("$SERVICES/search-dist.sh" "$engine" "$version")"
   ctx="$CACHE/$engine/$version/context"

@@ -103,7 +103,11 @@ FLUSH PRIVILEGES;" || die "could not create the users and database"
   for f in /docker-entrypoint-initdb.d/*; do
     [ -e "$f" ] || continue
     case "$f" in
-      *.sh) log "running $f"; . "$f" ;;
+      *.sh)
+        log "running $f"
+        # shellcheck disable=SC1090  # init scripts are supplied by the user at run time
+        . "$f"
+        ;;
       *.sql) log "running $f"; client -p"$MYSQL_ROOT_PASSWORD" "${MYSQL_DATABASE:-mysql}" <"$f" ;;
       *) log "ignoring $f" ;;
     esac
