@@ -37,8 +37,9 @@ RUN_USER=microblog-search
 up_or_dead() { healthy || ! pid_alive "$PIDFILE"; }
 
 healthy() {
-  curl -sf "$URL/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null |
-    grep -qE '"status":"(yellow|green)"'
+  local h
+  h="$(curl -sf "$URL/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null)" || return 1
+  grep -qE '"status":"(yellow|green)"' <<<"$h"
 }
 
 java_home() {

@@ -37,7 +37,7 @@ verify_node() {
 }
 
 verify_mariadb() {
-  local img="$MICROBLOG_E2E_MARIADB_IMAGE" db="$PFX-mysql" early=0 i port
+  local img="$MICROBLOG_E2E_MARIADB_IMAGE" db="$PFX-mysql" early=0 i port rows
   phase_start "$img first start (init) on network $NET"
   docker run -d --name "$db" --network "$NET" -v "$PFX-mysqldata:/var/lib/mysql" \
     -p 127.0.0.1::3306 -e MYSQL_RANDOM_ROOT_PASSWORD=yes -e MYSQL_DATABASE=microblog \
@@ -51,7 +51,10 @@ verify_mariadb() {
   done
   [ "$i" -lt 120 ] || { docker logs "$db" | tail -20; die "$img never answered the TCP ping"; }
   [ "$early" -gt 0 ] || die "$img answered the TCP ping at once; init must not listen on TCP"
-  docker logs "$db" 2>&1 | grep -q 'GENERATED ROOT PASSWORD' || die "no generated root password"
+  # Captured first: `grep -q` closing the pipe early would fail the pipeline under pipefail.
+  local logs
+  logs="$(docker logs "$db" 2>&1)"
+  grep -q 'GENERATED ROOT PASSWORD' <<<"$logs" || die "no generated root password"
   phase_end "TCP ping failed $early times during init, then succeeded"
   phase_start "login as microblog from another container"
   docker run --rm --network "$NET" "$img" mariadb -h "$db" -u microblog -pverify-pw microblog \
@@ -60,8 +63,9 @@ verify_mariadb() {
   phase_start "login as microblog from the host"
   port="$(docker port "$db" 3306/tcp | head -n1 | sed 's/.*://')"
   if command -v mariadb >/dev/null; then
-    mariadb --no-defaults -h 127.0.0.1 -P "$port" -u microblog -pverify-pw microblog \
-      -e 'SELECT x FROM t' | grep -qx 42 || die "login from the host failed"
+    rows="$(mariadb --no-defaults -h 127.0.0.1 -P "$port" -u microblog -pverify-pw microblog \
+      -N -e 'SELECT x FROM t')" || die "login from the host failed"
+    [ "$rows" = 42 ] || die "unexpected rows from the host: '$rows'"
     phase_end "127.0.0.1:$port"
   else
     phase_end "skipped: no mariadb client on the host"
@@ -71,8 +75,9 @@ verify_mariadb() {
   docker run -d --name "$db" --network "$NET" -v "$PFX-mysqldata:/var/lib/mysql" "$img" >/dev/null
   wait_until 60 ping docker exec "$db" mysqladmin ping -h 127.0.0.1 --protocol=tcp ||
     die "replacement container did not come up"
-  docker run --rm --network "$NET" "$img" mariadb -h "$db" -u microblog -pverify-pw microblog \
-    -N -e 'SELECT x FROM t' | grep -qx 42 || die "data lost on container replacement"
+  rows="$(docker run --rm --network "$NET" "$img" mariadb -h "$db" -u microblog -pverify-pw \
+    microblog -N -e 'SELECT x FROM t')" || die "query after replacement failed"
+  [ "$rows" = 42 ] || die "data lost on container replacement: got '$rows'"
   docker rm -f "$db" >/dev/null
   phase_end
 }
@@ -99,10 +104,11 @@ verify_search() {
   docker exec "$c" curl -sf -XPUT 'http://localhost:9200/post/_doc/1?refresh=true' \
     -H 'content-type: application/json' -d '{"body":"hello verify"}' >/dev/null ||
     die "indexing failed"
-  docker exec "$c" curl -sf 'http://localhost:9200/post/_search' \
+  local hits
+  hits="$(docker exec "$c" curl -sf 'http://localhost:9200/post/_search' \
     -H 'content-type: application/json' \
-    -d '{"query":{"multi_match":{"query":"verify","fields":["*"]}}}' |
-    grep -q '"hello verify"' || die "search did not find the document"
+    -d '{"query":{"multi_match":{"query":"verify","fields":["*"]}}}')" || die "search failed"
+  grep -q '"hello verify"' <<<"$hits" || die "search did not find the document: $hits"
   docker rm -f "$c" >/dev/null
   phase_end
 }
