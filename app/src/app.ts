@@ -22,6 +22,7 @@ import { Repository, type User } from "./db/repository.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import { absoluteTime, relativeTime, translator, type Locale, type Translate } from "./i18n.js";
 import { Mailer } from "./mail/mailer.js";
+import { OneLineRequestLog } from "./request-log.js";
 import { decoratePage, loadLocale, loadUser } from "./request-context.js";
 import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
@@ -82,6 +83,7 @@ function sessionKey(secret: string): Buffer {
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
+    logController: new OneLineRequestLog(),
     bodyLimit: 64 * 1024,
     trustProxy: true,
     // Reset tokens travel in the path; the default 100-character limit would cut them.

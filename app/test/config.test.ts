@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from "../src/config.js";
 import { parseDatabaseUrl } from "../src/db/connection.js";
 import { relativeTime } from "../src/i18n.js";
 import { safeNext } from "../src/request-context.js";
+import { redactUrl } from "../src/request-log.js";
 
 describe("loadConfig", () => {
   it("has working defaults (SQLite file, port 5000, 25 posts per page)", () => {
@@ -104,6 +105,13 @@ describe("helpers", () => {
     for (const bad of ["//evil", "https://evil", "/\\evil", "javascript:alert(1)", "", 5]) {
       assert.equal(safeNext(bad), "/");
     }
+  });
+  it("masks reset tokens in logged URLs", () => {
+    assert.equal(
+      redactUrl("/auth/reset_password/eyJ.abc.def?x=1"),
+      "/auth/reset_password/[redacted]?x=1",
+    );
+    assert.equal(redactUrl("/explore?page=2"), "/explore?page=2");
   });
   it("formats relative dates in English and Spanish", () => {
     const now = Date.UTC(2026, 0, 10);

@@ -79,6 +79,7 @@ describe("processes", () => {
       cwd: ROOT,
       env: {
         ...process.env,
+        LOG_LEVEL: "debug",
         DATABASE_URL: `sqlite:///${dir}/a.db`,
         PORT: String(port),
         HOST: "127.0.0.1",
@@ -94,7 +95,7 @@ describe("processes", () => {
     assert.match(out, /migrate: sqlite:.*applied 001_initial/);
     const inflight = fetch(`http://127.0.0.1:${port}/explore`).then((r) => r.status);
     // Signal once the server has logged the request as received, i.e. while it is in flight.
-    for (let i = 0; i < 200 && !out.includes('"url":"/explore"'); i++) {
+    for (let i = 0; i < 200 && !out.includes('"msg":"incoming request"'); i++) {
       await new Promise((r) => setTimeout(r, 5));
     }
     p.kill("SIGTERM");
@@ -102,7 +103,8 @@ describe("processes", () => {
     assert.equal(await exited, 0);
     assert.match(out, /"signal":"SIGTERM"/);
     assert.match(out, /shutdown complete/);
-    const lines = out.split("\n").filter((l) => l.includes('"reqId"') && l.includes("/explore"));
-    assert.ok(lines.length >= 1, "request logged as one JSON line");
+    const lines = out.split("\n").filter((l) => l.includes('"msg":"request"'));
+    assert.equal(lines.length, 1, "one info line per request");
+    assert.match(lines[0]!, /"method":"GET","url":"\/explore","status":200/);
   });
 });
