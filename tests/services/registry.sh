@@ -101,6 +101,8 @@ verify() {
   mkdir -p "$DOCKER_CONFIG"
   # An image with one layer of its own, so the pull below has to download it.
   local c="microblog-registry-verify-$$" id
+  # Whatever happens below, leave no container or tag behind.
+  trap 'docker rm -f "'"$c"'" >/dev/null 2>&1; docker rmi "'"$dst"'" >/dev/null 2>&1; true' EXIT
   docker run --name "$c" "$base" sh -c 'head -c 1048576 /dev/urandom > /stamp' >/dev/null
   docker commit "$c" "$dst" >/dev/null
   docker rm "$c" >/dev/null
@@ -121,7 +123,6 @@ verify() {
   docker pull "$dst" >/dev/null || die "docker pull failed"
   [ "$(docker image inspect -f '{{.Id}}' "$dst")" = "$id" ] ||
     die "pulled image differs from the pushed one"
-  docker rmi "$dst" >/dev/null
   docker logout "$ADDR" >/dev/null
   phase_end
   say "verified: login, push and pull work against $ADDR"
