@@ -34,6 +34,11 @@ export class AppImage extends pulumi.ComponentResource {
   public readonly imageName: pulumi.Output<string>;
   /** `<repo>@sha256:…` when pushed, the local image id (`sha256:…`) otherwise. */
   public readonly ref: pulumi.Output<string>;
+  /**
+   * Handle on the local copy of the built image. docker.Image never deletes what it built, so
+   * this removes it on destroy; containers depend on it so they are deleted first.
+   */
+  public readonly localCopy: docker.RemoteImage;
 
   constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microblog:image:AppImage", name, {}, opts);
@@ -59,6 +64,11 @@ export class AppImage extends pulumi.ComponentResource {
         skipPush: !push,
         registry: args.registry,
       },
+      { parent: this },
+    );
+    this.localCopy = new docker.RemoteImage(
+      `${name}-local`,
+      { name: image.imageName, keepLocally: false, forceRemove: true },
       { parent: this },
     );
     this.imageName = image.imageName;

@@ -45,6 +45,7 @@ export function deployLocal(
     namePrefix: config.namePrefix,
     appPort: local.appPort,
     hostPorts: { mysql: local.mysqlHostPort, search: local.searchHostPort },
+    appDependsOn: [image.localCopy],
     data: config.data,
   });
   return {

@@ -14,6 +14,8 @@ export interface LocalSystemArgs {
   readonly appPort: number;
   /** Host ports (127.0.0.1) for the data services; absent = not published. */
   readonly hostPorts: Readonly<Partial<Record<"mysql" | "search", number>>>;
+  /** Resources the app container must outlive on delete (the app image's local copy). */
+  readonly appDependsOn: readonly pulumi.Resource[];
   /** Resource options of the data volumes. */
   readonly data: { readonly protect: boolean; readonly retainOnDelete: boolean };
 }
@@ -42,7 +44,7 @@ export class LocalSystem extends pulumi.ComponentResource {
     const app = this.container(name, prefix, args.spec.app, network, {
       image: args.spec.app.image,
       ports: [loopbackPort(args.spec.app.port, args.appPort)],
-      dependsOn: [mysql.container, search.container],
+      dependsOn: [mysql.container, search.container, ...args.appDependsOn],
     });
 
     this.url = pulumi.output(`http://127.0.0.1:${args.appPort}`);

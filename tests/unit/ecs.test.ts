@@ -37,6 +37,7 @@ describe("ecs stack (AWS Fargate)", () => {
       "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
       "microblog:image:AppImage": 1,
       "docker:index/image:Image": 1,
+      "docker:index/remoteImage:RemoteImage": 1,
       "microblog:ecs:EcsSystem": 1,
       "microblog:ecs:Network": 1,
       "aws:ec2/vpc:Vpc": 1,

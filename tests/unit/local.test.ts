@@ -22,6 +22,7 @@ describe("dev stack (local Docker)", () => {
         "docker:index/container:Container microblog-search <- microblog",
         "docker:index/image:Image microblog-image <- microblog",
         "docker:index/network:Network microblog-network <- microblog",
+        "docker:index/remoteImage:RemoteImage microblog-local <- microblog",
         "docker:index/remoteImage:RemoteImage microblog-mysql-image <- microblog",
         "docker:index/remoteImage:RemoteImage microblog-search-image <- microblog",
         "docker:index/volume:Volume microblog-mysql-data <- microblog",
@@ -156,7 +157,7 @@ describe("dev stack (local Docker)", () => {
 
   it("runs the app by digest, with secret env, on 127.0.0.1:8000, after healthy data services", () => {
     const r = find(resources, CONTAINER, "microblog-app");
-    assert.deepEqual(r.dependsOn, ["microblog-mysql", "microblog-search"]);
+    assert.deepEqual(r.dependsOn, ["microblog-mysql", "microblog-search", "microblog-local"]);
     for (const c of ["microblog-mysql", "microblog-search", "microblog-app"]) {
       assert.equal(find(resources, CONTAINER, c).inputs.wait, true, c);
     }
@@ -181,8 +182,16 @@ describe("dev stack (local Docker)", () => {
     ]);
   });
 
-  it("builds app/ locally without pushing, tagged by content", () => {
+  it("builds app/ locally without pushing, tagged by content, removed on destroy", () => {
     const r = find(resources, "docker:index/image:Image", "microblog-image");
+    assert.deepEqual(
+      find(resources, "docker:index/remoteImage:RemoteImage", "microblog-local").inputs,
+      {
+        name: r.inputs.imageName,
+        keepLocally: false,
+        forceRemove: true,
+      },
+    );
     assert.match(String(r.inputs.imageName), /^microblog-infra-dev-app:[0-9a-f]{16}$/);
     assert.equal(r.inputs.skipPush, true);
     assert.equal(r.inputs.registry, undefined);
