@@ -26,6 +26,13 @@ if [ -x "$DIST/bin/$ENGINE" ] && [ -f "$DIST/.complete" ]; then
   exit 0
 fi
 mkdir -p "$CACHE"
+# One fetch at a time per version (opensearch.sh and images/build.sh may run together).
+exec 9>"$CACHE/.lock"
+flock 9
+if [ -x "$DIST/bin/$ENGINE" ] && [ -f "$DIST/.complete" ]; then
+  echo "$DIST"
+  exit 0
+fi
 command -v curl >/dev/null || apt_install curl ca-certificates
 command -v unzip >/dev/null || apt_install unzip
 phase_start "download $ENGINE $VERSION from Maven Central" >&2

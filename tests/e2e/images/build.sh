@@ -183,6 +183,13 @@ done
 [ "${#targets[@]}" -gt 0 ] || targets=(debian node mariadb opensearch elasticsearch)
 
 docker info >/dev/null 2>&1 || "$SERVICES/dockerd.sh" start
+mkdir -p "$CACHE"
+# Two callers at once (the e2e suite and a developer) would share the rootfs and contexts.
+exec 9>"$CACHE/.build.lock"
+if ! flock -n 9; then
+  say "another build.sh is running; waiting for it"
+  flock 9
+fi
 # Every image builds FROM the Debian base, so it comes first whatever was asked for.
 build_debian
 MARIADB_TAG=""
