@@ -42,7 +42,7 @@ start() {
     phase_start "start dockerd"
     # setsid: the daemon must outlive this script and its caller's process group.
     setsid dockerd --data-root "$DATA_ROOT" --host "unix://$SOCK" \
-      --pidfile "$WORK/dockerd.self.pid" >>"$LOG" 2>&1 </dev/null &
+      --pidfile "$WORK/dockerd.self.pid" >>"$LOG" 2>&1 </dev/null 8>&- &
     echo $! >"$PIDFILE"
     phase_end "pid $(cat "$PIDFILE")"
   fi
@@ -76,6 +76,9 @@ status() {
   fi
 }
 
+case "${1:-}" in
+  start | stop | reset) lock_service "$WORK" ;;
+esac
 case "${1:-}" in
   start) start ;;
   stop) stop ;;

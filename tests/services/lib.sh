@@ -94,3 +94,15 @@ stop_pidfile() {
 port_open() {
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }
+
+# lock_service DIR: hold an exclusive lock on DIR/.lock (fd 8) until this script exits, so two
+# callers starting or stopping the same service at once take turns. Daemons must not inherit
+# fd 8 (start them with 8>&-), or they would hold the lock for their whole life.
+lock_service() {
+  mkdir -p "$1"
+  exec 8>"$1/.lock"
+  if ! flock -n 8; then
+    say "another caller is starting or stopping this service; waiting"
+    flock 8
+  fi
+}

@@ -54,7 +54,7 @@ start() {
       --port="$PORT" --bind-address=127.0.0.1 --pid-file="$PIDFILE" --log-error="$LOG" \
       --skip-name-resolve --character-set-server=utf8mb4 \
       --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=64M \
-      --max-connections=200 >>"$WORK/stdout.log" 2>&1 </dev/null &
+      --max-connections=200 >>"$WORK/stdout.log" 2>&1 </dev/null 8>&- &
     if ! wait_until 60 "mariadbd ping" alive; then
       tail -n 30 "$LOG" >&2 || true
       die "mariadbd did not answer within 60s; log: $LOG"
@@ -99,6 +99,9 @@ status() {
   fi
 }
 
+case "${1:-}" in
+  start | stop | reset) lock_service "$WORK" ;;
+esac
 case "${1:-}" in
   start) start ;;
   stop) stop ;;

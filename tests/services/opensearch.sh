@@ -105,7 +105,7 @@ start() {
       -E discovery.type=single-node -E cluster.name=microblog-test \
       -E network.host=127.0.0.1 -E http.port="$PORT" -E transport.port="$TPORT" \
       -E path.data="$WORK/data" -E path.logs="$WORK/logs" "${security[@]}" \
-      >>"$LOG" 2>&1 </dev/null &
+      >>"$LOG" 2>&1 </dev/null 8>&- &
     echo $! >"$PIDFILE"
     phase_end "pid $(cat "$PIDFILE")"
   fi
@@ -140,6 +140,9 @@ status() {
   fi
 }
 
+case "${1:-}" in
+  start | stop | reset) lock_service "$WORK" ;;
+esac
 case "${1:-}" in
   start) start ;;
   stop) stop ;;

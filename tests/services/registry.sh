@@ -79,7 +79,7 @@ start() {
   port_open 127.0.0.1 "$PORT" && die "port $ADDR is taken by another program"
   phase_start "start docker-registry on $ADDR"
   write_config
-  setsid docker-registry serve "$WORK/config.yml" >>"$LOG" 2>&1 </dev/null &
+  setsid docker-registry serve "$WORK/config.yml" >>"$LOG" 2>&1 </dev/null 8>&- &
   echo $! >"$PIDFILE"
   if ! wait_until 30 "registry /v2/" answers; then
     tail -n 20 "$LOG" >&2 || true
@@ -147,6 +147,9 @@ status() {
   fi
 }
 
+case "${1:-}" in
+  start | stop | reset) lock_service "$WORK" ;;
+esac
 case "${1:-}" in
   start) start ;;
   stop) stop ;;

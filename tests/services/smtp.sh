@@ -58,7 +58,7 @@ start() {
   port_open "$BIND" "$PORT" && die "port $BIND:$PORT is taken by another program"
   phase_start "start aiosmtpd on $BIND:$PORT"
   setsid "$VENV/bin/aiosmtpd" -n -l "$BIND:$PORT" \
-    -c aiosmtpd.handlers.Mailbox "$MAILDIR" >>"$LOG" 2>&1 </dev/null &
+    -c aiosmtpd.handlers.Mailbox "$MAILDIR" >>"$LOG" 2>&1 </dev/null 8>&- &
   echo $! >"$PIDFILE"
   if ! wait_until 30 "smtp port" port_open "$BIND" "$PORT"; then
     tail -n 20 "$LOG" >&2 || true
@@ -87,6 +87,9 @@ status() {
   fi
 }
 
+case "${1:-}" in
+  start | stop | reset) lock_service "$WORK" ;;
+esac
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
