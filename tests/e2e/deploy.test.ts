@@ -1,0 +1,246 @@
+/**
+ * End to end, for real: the Pulumi CLI built here deploys the dev stack's configuration onto the
+ * Docker engine started by run.sh, with the stand-in images built by images/build.sh and the app
+ * image pushed to the local registry. Steps run in order and share one deployment; a step whose
+ * prerequisite failed is skipped with the reason. `run.sh` sets the E2E_* variables.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { Browser, waitFor } from "./lib/http-client.js";
+import { follow, post, readiness, registerAndLogin, searchFinds } from "./lib/microblog.js";
+import { prepareProject } from "./lib/project.js";
+import { pulumi, pulumiOk, previewSteps, urnParts, type PulumiContext } from "./lib/pulumi-cli.js";
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run tests/e2e/run.sh, not this file directly`);
+  return value;
+};
+
+const STACK = "e2e";
+const timings: Record<string, number> = {};
+const state = { up: false, destroyed: false, failures: [] as string[] };
+let ctx: PulumiContext;
+let baseUrl = "";
+let outputs: {
+  url: string;
+  containerNames: Record<"app" | "mysql" | "search", string>;
+  volumeNames: Record<"mysql" | "search", string>;
+  networkName: string;
+  appImage: string;
+};
+
+const docker = (...args: string[]): string =>
+  execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+
+/** Skips a step when the deployment it needs is not there. */
+function needsUp(t: { skip: (msg: string) => void }): boolean {
+  if (!state.up || state.destroyed) {
+    t.skip(state.destroyed ? "stack already destroyed" : "`pulumi up` did not succeed");
+    return false;
+  }
+  return true;
+}
+
+async function readOutputs(): Promise<void> {
+  const res = await pulumiOk(ctx, ["stack", "output", "--json"]);
+  outputs = JSON.parse(res.stdout) as typeof outputs;
+  baseUrl = outputs.url;
+}
+
+before(async () => {
+  const work = env("E2E_WORK");
+  ctx = {
+    cwd: prepareProject(env("E2E_REPO"), join(work, "project"), STACK),
+    backendUrl: `file://${join(work, "state")}`,
+    passphrase: env("E2E_PASSPHRASE"),
+    stack: STACK,
+  };
+  await pulumiOk(ctx, ["stack", "select", STACK, "--create"]);
+  const set = (key: string, value: string, secret = false) =>
+    pulumiOk(ctx, ["config", "set", ...(secret ? ["--secret"] : []), key, value]);
+  // Only what this machine needs differently from the dev stack: images that cannot be pulled
+  // here, the proxy CA for the build, the local registry, and a port free for the test.
+  await set("mysqlImage", env("E2E_MYSQL_IMAGE"));
+  await set("searchEngine", env("E2E_SEARCH_ENGINE"));
+  await set("searchImage", env("E2E_SEARCH_IMAGE"));
+  await set("appBaseImage", env("E2E_NODE_IMAGE"));
+  await set("appBuildCaCertFile", "/etc/ssl/certs/ca-certificates.crt");
+  await set("appPort", env("E2E_APP_PORT"));
+  await set("registryServer", env("E2E_REGISTRY"));
+  await set("registryRepository", "microblog-e2e/app");
+  await set("registryUsername", env("E2E_REGISTRY_USER"));
+  await set("registryPassword", env("E2E_REGISTRY_PASSWORD"), true);
+});
+
+test("up from nothing: the app answers on 127.0.0.1 and /readyz is green", async () => {
+  const res = await pulumiOk(ctx, ["up", "--yes", "--skip-preview"]);
+  timings.upFromEmpty = res.seconds;
+  state.up = true;
+  await readOutputs();
+  assert.match(baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const ready = await waitFor(async () => (await readiness(baseUrl))?.status === 200, 60);
+  assert.ok(ready, "/readyz became 200");
+  const report = await readiness(baseUrl);
+  assert.equal(report?.database, "up");
+  assert.equal(report?.search, "up", "the search engine is wired");
+  const published = docker("port", outputs.containerNames.app);
+  assert.match(published, /^5000\/tcp -> 127\.0\.0\.1:\d+$/m, "app published on loopback only");
+  assert.equal(docker("port", outputs.containerNames.mysql), "", "MySQL is not published");
+  assert.equal(docker("port", outputs.containerNames.search), "", "search is not published");
+});
+
+const word = `zephyr${Date.now().toString(36)}`;
+const firstPost = `First post about ${word} from the e2e suite`;
+
+test("journey: register, log in, post, search, follow, timeline", async (t) => {
+  if (!needsUp(t)) return;
+  const alice = await registerAndLogin(baseUrl, "alice");
+  const bob = await registerAndLogin(baseUrl, "bob");
+  await post(alice, firstPost);
+  assert.ok(await searchFinds(bob, word, firstPost), "the post is found through search");
+  await follow(bob, "alice");
+  const timeline = await bob.get("/");
+  assert.equal(timeline.status, 200);
+  assert.ok(timeline.body.includes(firstPost), "bob's timeline shows the followed user's post");
+  const explore = await new Browser(baseUrl).get("/explore");
+  assert.ok(explore.body.includes(firstPost), "explore lists the post without login");
+});
+
+test("preview right after up reports no changes", async (t) => {
+  if (!needsUp(t)) return;
+  const res = await pulumi(ctx, ["preview", "--expect-no-changes", "--diff"]);
+  assert.equal(res.code, 0, `preview found changes:\n${res.stdout.slice(-3000)}`);
+  const noop = await pulumiOk(ctx, ["up", "--yes", "--skip-preview"]);
+  timings.noopUp = noop.seconds;
+  assert.match(noop.stdout, /\d+ unchanged/);
+  assert.doesNotMatch(noop.stdout, /\d+ (created|updated|replaced|deleted)/);
+});
+
+test("no credential in clear in outputs or state", async (t) => {
+  if (!needsUp(t)) return;
+  const out = await pulumiOk(ctx, ["stack", "output", "--json"]);
+  const exported = await pulumiOk(ctx, ["stack", "export"]);
+  const shown = await pulumiOk(ctx, ["stack", "export", "--show-secrets"]);
+  const secrets = [...shown.stdout.matchAll(/"MYSQL_PASSWORD=([^"]+)"/g)].map((m) => m[1]!);
+  assert.ok(secrets.length > 0, "the MySQL password is in the state (encrypted)");
+  secrets.push(env("E2E_REGISTRY_PASSWORD"));
+  for (const secret of secrets) {
+    assert.ok(!out.stdout.includes(secret), "a secret appears in the stack outputs");
+    assert.ok(!exported.stdout.includes(secret), "a secret appears in clear in the state");
+  }
+  const inspect = docker("inspect", "--format", "{{json .Config.Env}}", outputs.containerNames.app);
+  assert.match(inspect, /DATABASE_URL=mysql:\/\/microblog:/, "the app got its database URL");
+});
+
+test("app-only change: only the image and the app container change; data survives", async (t) => {
+  if (!needsUp(t)) return;
+  const marker = `e2e-marker-${Date.now()}`;
+  appendFileSync(join(ctx.cwd, "app/public/style.css"), `\n/* ${marker} */\n`);
+  const preview = await pulumiOk(ctx, ["preview", "--json"]);
+  const changed = previewSteps(preview.stdout)
+    .filter((s) => s.op !== "same" && s.op !== "read")
+    .map((s) => `${s.op} ${urnParts(s.urn).type}::${urnParts(s.urn).name}`);
+  const touched = [...new Set(changed.map((c) => c.split(" ")[1]!.split("::")[0]!))].sort();
+  assert.deepEqual(touched, ["docker:index/container:Container", "docker:index/image:Image"]);
+  assert.ok(
+    changed.every((c) => !/::.*(mysql|search)/.test(c) || /Image::/.test(c)),
+    `only the app changes: ${changed.join(", ")}`,
+  );
+  const mysqlId = docker("inspect", "--format", "{{.Id}}", outputs.containerNames.mysql);
+  const res = await pulumiOk(ctx, ["up", "--yes", "--skip-preview"]);
+  timings.appOnlyUpdate = res.seconds;
+  await readOutputs();
+  assert.equal(docker("inspect", "--format", "{{.Id}}", outputs.containerNames.mysql), mysqlId);
+  assert.ok(await waitFor(async () => (await readiness(baseUrl))?.status === 200, 60));
+  const css = await new Browser(baseUrl).get("/static/style.css");
+  assert.ok(css.body.includes(marker), "the new app version is served");
+  const anon = new Browser(baseUrl);
+  assert.ok((await anon.get("/explore")).body.includes(firstPost), "earlier posts survive");
+  assert.ok(await searchFinds(anon, word, firstPost), "and are still searchable");
+});
+
+test("MySQL stopped by hand: /readyz turns 503 without a crash, then recovers", async (t) => {
+  if (!needsUp(t)) return;
+  const appId = docker("inspect", "--format", "{{.Id}}", outputs.containerNames.app);
+  docker("stop", outputs.containerNames.mysql);
+  try {
+    const down = await waitFor(async () => {
+      const r = await readiness(baseUrl);
+      return r?.status === 503 && r.database === "down";
+    }, 30);
+    assert.ok(down, "/readyz reports the database down");
+    const alive = await fetch(new URL("/healthz", baseUrl));
+    assert.equal(alive.status, 200, "the process stays alive");
+  } finally {
+    docker("start", outputs.containerNames.mysql);
+  }
+  const back = await waitFor(async () => (await readiness(baseUrl))?.status === 200, 90);
+  assert.ok(back, "the app recovers when MySQL is back");
+  const restarts = docker("inspect", "--format", "{{.RestartCount}}", outputs.containerNames.app);
+  assert.equal(docker("inspect", "--format", "{{.Id}}", outputs.containerNames.app), appId);
+  assert.equal(restarts, "0", "the app recovered without a restart");
+});
+
+test("a bad config value fails preview with the config error and changes nothing", async (t) => {
+  if (!needsUp(t)) return;
+  const before = (await pulumiOk(ctx, ["stack", "export"])).stdout;
+  await pulumiOk(ctx, ["config", "set", "appPort", "70000"]);
+  try {
+    const res = await pulumi(ctx, ["preview"]);
+    assert.notEqual(res.code, 0, "preview must fail");
+    assert.match(res.stdout + res.stderr, /appPort/);
+    assert.match(res.stdout + res.stderr, /70000/);
+    const up = await pulumi(ctx, ["up", "--yes", "--skip-preview"]);
+    assert.notEqual(up.code, 0, "up must fail too");
+  } finally {
+    await pulumiOk(ctx, ["config", "set", "appPort", env("E2E_APP_PORT")]);
+  }
+  const afterState = (await pulumiOk(ctx, ["stack", "export"])).stdout;
+  const resources = (s: string) =>
+    (JSON.parse(s) as { deployment: { resources?: unknown[] } }).deployment.resources;
+  assert.deepEqual(resources(afterState), resources(before), "no resource was touched");
+});
+
+test("destroy leaves no container, network or app image behind", async (t) => {
+  if (!needsUp(t)) return;
+  const res = await pulumiOk(ctx, ["destroy", "--yes", "--skip-preview"]);
+  timings.destroy = res.seconds;
+  state.destroyed = true;
+  const names = Object.values(outputs.containerNames);
+  const containers = docker("ps", "-a", "--format", "{{.Names}}").split("\n");
+  assert.deepEqual(
+    containers.filter((c) => names.includes(c)),
+    [],
+  );
+  const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n");
+  assert.ok(!networks.includes(outputs.networkName), "network removed");
+  const images = docker("images", "--format", "{{.Repository}}").split("\n");
+  assert.ok(!images.some((r) => r.endsWith("microblog-e2e/app")), `app image removed: ${images}`);
+  const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n");
+  const retained = Object.values(outputs.volumeNames).filter((v) => volumes.includes(v));
+  const retain = /dataRetainOnDelete:\s*true/.test(
+    readFileSync(join(ctx.cwd, `Pulumi.${STACK}.yaml`), "utf8"),
+  );
+  assert.equal(retained.length, retain ? 2 : 0, `volumes retained only if configured`);
+});
+
+after(async () => {
+  if (state.up && !state.destroyed) {
+    await pulumi(ctx, ["destroy", "--yes", "--skip-preview"]);
+  }
+  // Retained data volumes hold a database initialised with this run's generated password: drop
+  // them so the next run starts from nothing.
+  for (const volume of Object.values(outputs?.volumeNames ?? {})) {
+    try {
+      docker("volume", "rm", volume);
+    } catch {
+      // Not retained: already gone.
+    }
+  }
+  writeFileSync(join(env("E2E_WORK"), "timings.json"), JSON.stringify(timings, null, 2));
+  console.log(`e2e timings (s): ${JSON.stringify(timings)}`);
+});
