@@ -1,31 +1,66 @@
 // A content-derived image tag: the same app sources give the same tag, a change gives a new
 // one. ECR tags are immutable, so a fixed tag such as "latest" could be pushed only once.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
-/** Directory names never sent to the build (also excluded by app/.dockerignore). */
-const SKIPPED = new Set(["node_modules", ".git", "dist", "data", "coverage"]);
+/** Directory names never sent to the build, whatever .dockerignore says. */
+const ALWAYS_SKIPPED = new Set(["node_modules", ".git"]);
 
-/** Returns a 16-hex-digit tag hashed from every file path and content under `dir`. */
+/**
+ * Patterns of the context's .dockerignore as matchers of slash-separated relative paths.
+ * Supports `*`, `**`, `?` and leading `/`; a pattern also excludes everything below a match.
+ * Negations (`!`) are not supported and make the file hash everything (safe: more rebuilds).
+ */
+export function dockerignoreMatchers(dir: string): RegExp[] {
+  const file = join(dir, ".dockerignore");
+  if (!existsSync(file)) return [];
+  const lines = readFileSync(file, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+  if (lines.some((l) => l.startsWith("!"))) return [];
+  return lines.map((pattern) => {
+    const body = pattern
+      .replace(/^\/+/, "")
+      .replace(/\/+$/, "")
+      .split("**")
+      .map((part) =>
+        part
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, "[^/]*")
+          .replace(/\?/g, "[^/]"),
+      )
+      .join(".*");
+    return new RegExp(`^${body}(?:/.*)?$`);
+  });
+}
+
+/** Returns a 16-hex-digit tag hashed from the path and content of every file sent to the build. */
 export function contextTag(dir: string): string {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new Error(`App build context ${dir} is not a directory.`);
   }
+  const ignored = dockerignoreMatchers(dir);
   const hash = createHash("sha256");
   const walk = (current: string): void => {
-    for (const entry of readdirSync(current, { withFileTypes: true }).sort((a, b) =>
+    const entries = readdirSync(current, { withFileTypes: true }).sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    )) {
-      if (SKIPPED.has(entry.name)) continue;
+    );
+    for (const entry of entries) {
       const path = join(current, entry.name);
+      const rel = relative(dir, path).split("\\").join("/");
+      if (ALWAYS_SKIPPED.has(entry.name) || ignored.some((re) => re.test(rel))) continue;
       if (entry.isDirectory()) {
         walk(path);
       } else if (entry.isFile()) {
-        hash.update(relative(dir, path)).update("\0").update(readFileSync(path)).update("\0");
+        hash.update(rel).update("\0").update(readFileSync(path)).update("\0");
       }
     }
   };
   walk(dir);
+  // The Dockerfile shapes the image even when .dockerignore keeps it out of the context.
+  const dockerfile = join(dir, "Dockerfile");
+  if (existsSync(dockerfile)) hash.update("\0Dockerfile\0").update(readFileSync(dockerfile));
   return hash.digest("hex").slice(0, 16);
 }
