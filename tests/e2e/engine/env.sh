@@ -22,6 +22,10 @@ esac
 # every plugin the tests need is built and installed by build.sh.
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+# The provider binaries also sit in the bin dir on PATH; without this the engine would run
+# them from PATH (with a warning) instead of the versions installed in the plugin cache.
+# The language host and the dynamic-provider shim are still found next to `pulumi`.
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 # The Automation API compares the CLI's version with its own; the CLI is built locally.
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
 # Keep plain, non-interactive output in logs.
