@@ -23,6 +23,7 @@ import { errorHandler, notFoundHandler } from "./errors.js";
 import { absoluteTime, relativeTime, translator, type Locale, type Translate } from "./i18n.js";
 import { Mailer } from "./mail/mailer.js";
 import { OneLineRequestLog } from "./request-log.js";
+import { PageCache } from "./page-cache.js";
 import { decoratePage, loadLocale, loadUser } from "./request-context.js";
 import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
@@ -51,6 +52,7 @@ declare module "fastify" {
     repo: Repository;
     searchEngine: SearchEngine;
     mailer: Mailer;
+    pageCache: PageCache;
   }
   interface FastifyRequest {
     user: User | null;
@@ -58,6 +60,8 @@ declare module "fastify" {
     t: Translate;
   }
   interface FastifyReply {
+    /** Set by servePublicCache when the page being rendered may be cached. */
+    pageCacheKey: string | null;
     /** Renders a template with the common context (user, t, csrf, flash) and a status. */
     page(template: string, data?: Record<string, unknown>, status?: number): FastifyReply;
   }
@@ -95,6 +99,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorate("repo", new Repository(db));
   app.decorate("searchEngine", new SearchEngine(config.searchUrl, config.searchIndex, app.log));
   app.decorate("mailer", new Mailer(config.mail));
+  app.decorate("pageCache", new PageCache(config.pageCacheSeconds * 1000));
+  app.decorateReply("pageCacheKey", null);
   app.addHook("onClose", async () => {
     app.mailer.close();
     if (!opts.db) await db.destroy();
@@ -131,6 +137,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     production: config.env !== "development",
     options: {
       autoescape: true,
+      trimBlocks: true,
+      lstripBlocks: true,
       throwOnUndefined: false,
       onConfigure: (env: nunjucks.Environment) => {
         env.addGlobal("avatar", avatarUrl);

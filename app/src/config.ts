@@ -64,6 +64,7 @@ const schema = z.object({
   SESSION_COOKIE_SECURE: bool.default(false),
   AUTH_RATE_LIMIT: int(1, 100000).default(10),
   SHUTDOWN_TIMEOUT: int(1, 600).default(25),
+  PAGE_CACHE_SECONDS: int(0, 300).default(2),
 });
 
 /** Validated app configuration. */
@@ -92,6 +93,8 @@ export interface Config {
   readonly cookieSecure: boolean;
   readonly authRateLimit: number;
   readonly shutdownTimeoutSeconds: number;
+  /** Seconds anonymous public pages are cached (0 = off). */
+  readonly pageCacheSeconds: number;
 }
 
 /** Raised when an environment variable is missing or invalid; the message names it. */
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecure: e.SESSION_COOKIE_SECURE,
     authRateLimit: e.AUTH_RATE_LIMIT,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
+    pageCacheSeconds: e.PAGE_CACHE_SECONDS,
   };
   return Object.freeze(config);
 }

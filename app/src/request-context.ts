@@ -108,7 +108,14 @@ export function decoratePage(app: FastifyInstance): void {
         ...data,
       };
       this.code(status).type("text/html; charset=utf-8");
-      return this.view(template, ctx) as unknown as FastifyReply;
+      const cacheKey = this.pageCacheKey;
+      if (cacheKey === null || status !== 200 || messages) {
+        return this.view(template, ctx) as unknown as FastifyReply;
+      }
+      return this.viewAsync(template, ctx).then((html) => {
+        app.pageCache.set(cacheKey, html);
+        return this.send(html);
+      }) as unknown as FastifyReply;
     },
   );
 }

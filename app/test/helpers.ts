@@ -15,6 +15,7 @@ export const BASE_ENV = {
   SECRET_KEY: "test-secret-key-0123456789abcdef",
   LOG_LEVEL: "silent",
   AUTH_RATE_LIMIT: "10000",
+  PAGE_CACHE_SECONDS: "0",
 };
 
 /** Config for tests, with overrides. */

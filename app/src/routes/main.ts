@@ -4,6 +4,7 @@ import { HttpError } from "../errors.js";
 import { checkText, checkUsername, field, parsePage, type FieldErrors } from "../forms.js";
 import { isLocale } from "../i18n.js";
 import { detectLanguage } from "../language.js";
+import { servePublicCache } from "../page-cache.js";
 import { flash, requireLogin, safeNext } from "../request-context.js";
 
 /** Reads `?page=`; a bad value is a 400 with a message. */
@@ -50,12 +51,14 @@ export async function mainRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect("/");
   });
 
-  app.get("/explore", async (req, reply) => {
+  const publicPage = { preHandler: servePublicCache };
+
+  app.get("/explore", publicPage, async (req, reply) => {
     const posts = await app.repo.explore(pageParam(req), app.appConfig.postsPerPage);
     return reply.page("explore.njk", { title: req.t("nav.explore"), posts });
   });
 
-  app.get<{ Params: { username: string } }>("/user/:username", async (req, reply) => {
+  app.get<{ Params: { username: string } }>("/user/:username", publicPage, async (req, reply) => {
     const user = await app.repo.userByUsername(req.params.username);
     if (!user) throw new HttpError(404, req.t("error.user_not_found"));
     const page = pageParam(req);

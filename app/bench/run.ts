@@ -1,0 +1,283 @@
+/**
+ * Benchmark (not a test): seeds MariaDB with 1,000 users, 100,000 posts and 20,000 follows, starts
+ * the compiled server as its own process on loopback (NODE_ENV=production, per-request logging
+ * on, to /dev/null), and measures req/s and p50/p99 latency with autocannon at 32 connections for
+ * /explore, a user page, the home timeline (signed-in cookie) and /search. Samples the server's
+ * RSS throughout. Prints the figures and appends dated rows to BENCHMARKS.md.
+ *
+ * Env: BENCH_MYSQL_URL (else TEST_MYSQL_URL, else `../tests/services/mariadb.sh start`) — its
+ * tables are dropped and re-seeded; BENCH_SEARCH_URL (else TEST_SEARCH_URL; /search is skipped
+ * without one); BENCH_DURATION seconds per endpoint (10); BENCH_SKIP_SEED=1 reuses the data.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import knexFactory from "knex";
+import { hashPassword } from "../src/auth/password.js";
+import { parseDatabaseUrl } from "../src/db/connection.js";
+import { migrateLatest } from "../src/db/migrations.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const USERS = 1000;
+const POSTS = 100_000;
+const FOLLOWS_PER_USER = 20;
+const CONNECTIONS = 32;
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WORDS = (
+  "penguin ocean coffee morning river mountain code music garden city train window book " +
+  "summer winter light shadow bridge market story dream cloud forest paper friend game"
+).split(" ");
+
+const t = () => performance.now();
+const log = (msg: string, t0?: number) =>
+  console.log(`[bench] ${msg}${t0 === undefined ? "" : ` (${((t() - t0) / 1000).toFixed(1)}s)`}`);
+
+function mysqlUrl(): string {
+  const url = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL;
+  if (url) return url;
+  const script = path.join(ROOT, "..", "tests", "services", "mariadb.sh");
+  if (!fs.existsSync(script)) throw new Error("set BENCH_MYSQL_URL (no tests/services/mariadb.sh)");
+  execFileSync("bash", [script, "start"], { stdio: "inherit" });
+  const dir = process.env.MICROBLOG_SERVICES_DIR ?? "/tmp/microblog-services";
+  return fs.readFileSync(path.join(dir, "mariadb", "url"), "utf8").trim();
+}
+
+/** Deterministic pseudo-random numbers, so every run seeds the same data. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+}
+
+async function seed(url: string): Promise<void> {
+  const t0 = t();
+  const db = knexFactory(parseDatabaseUrl(url).knexConfig);
+  try {
+    for (const table of [
+      "followers",
+      "posts",
+      "users",
+      "knex_migrations",
+      "knex_migrations_lock",
+    ]) {
+      await db.schema.dropTableIfExists(table);
+    }
+    await migrateLatest(db);
+    const hash = await hashPassword("bench password");
+    const now = Date.now();
+    const users = Array.from({ length: USERS }, (_, i) => ({
+      username: `user${i + 1}`,
+      email: `user${i + 1}@example.com`,
+      password_hash: hash,
+      about_me: `I am bench user ${i + 1}`,
+      last_seen: now,
+      created_at: now,
+    }));
+    await db.batchInsert("users", users, 500);
+    const r = rng(42);
+    const pick = () => 1 + Math.floor(r() * USERS);
+    const follows = new Set<string>();
+    for (let u = 1; u <= USERS; u++) {
+      while (follows.size < u * FOLLOWS_PER_USER) {
+        const f = pick();
+        if (f !== u) follows.add(`${u}:${f}`);
+      }
+    }
+    const followRows = [...follows].map((k) => {
+      const [a, b] = k.split(":").map(Number);
+      return { follower_id: a, followed_id: b };
+    });
+    await db.batchInsert("followers", followRows, 2000);
+    const month = 30 * 24 * 3600 * 1000;
+    for (let done = 0; done < POSTS; done += 5000) {
+      const rows = Array.from({ length: 5000 }, () => {
+        const words = Array.from(
+          { length: 4 + Math.floor(r() * 12) },
+          () => WORDS[Math.floor(r() * WORDS.length)],
+        );
+        return {
+          body: words.join(" ").slice(0, 140),
+          language: "eng",
+          user_id: pick(),
+          created_at: now - Math.floor(r() * month),
+        };
+      });
+      await db.batchInsert("posts", rows, 1000);
+    }
+    log(`seeded ${USERS} users, ${POSTS} posts, ${followRows.length} follows`, t0);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function rssKb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+async function loginCookie(base: string): Promise<string> {
+  const page = await fetch(`${base}/auth/login`);
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
+  const res = await fetch(`${base}/auth/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: token, username: "user1", password: "bench password" }),
+  });
+  if (res.status !== 302) throw new Error(`login failed: HTTP ${res.status}`);
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+}
+
+interface Row {
+  name: string;
+  path: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function measure(
+  base: string,
+  name: string,
+  p: string,
+  headers: Record<string, string>,
+): Promise<Row> {
+  await autocannon({ url: base + p, connections: CONNECTIONS, duration: 2, headers });
+  const r = await autocannon({
+    url: base + p,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers,
+  });
+  const row = {
+    name,
+    path: p,
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+  };
+  log(
+    `${name} ${p}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, non-2xx ${row.non2xx}`,
+  );
+  return row;
+}
+
+async function main(): Promise<void> {
+  const url = mysqlUrl();
+  const searchUrl = process.env.BENCH_SEARCH_URL ?? process.env.TEST_SEARCH_URL ?? "";
+  if (process.env.BENCH_SKIP_SEED !== "1") await seed(url);
+  execFileSync(process.execPath, ["scripts/build-if-needed.mjs"], { cwd: ROOT, stdio: "inherit" });
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    NODE_ENV: "production",
+    SECRET_KEY: "bench-secret-key-0123456789abcdef",
+    DATABASE_URL: url,
+    ELASTICSEARCH_URL: searchUrl,
+    SEARCH_INDEX: "bench-posts",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "info",
+  };
+  if (searchUrl && process.env.BENCH_SKIP_SEED !== "1") {
+    const t0 = t();
+    execFileSync(process.execPath, ["dist/cli.js", "reindex"], {
+      cwd: ROOT,
+      env,
+      stdio: "inherit",
+    });
+    log("reindexed posts into the search engine", t0);
+  }
+  const server = spawn(process.execPath, ["dist/server.js"], { cwd: ROOT, env, stdio: "ignore" });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  let maxRss = rssKb(server.pid!);
+  const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssKb(server.pid!))), 200);
+  try {
+    const cookie = await loginCookie(base);
+    const rows: Row[] = [];
+    rows.push(await measure(base, "explore", "/explore", {}));
+    rows.push(await measure(base, "user page", "/user/user7", {}));
+    rows.push(await measure(base, "home timeline", "/", { cookie }));
+    if (searchUrl) rows.push(await measure(base, "search", "/search?q=penguin", {}));
+    else log("search skipped: no BENCH_SEARCH_URL/TEST_SEARCH_URL");
+    const rssMb = Math.round(maxRss / 1024);
+    log(`server max RSS ${rssMb} MB`);
+    write(rows, rssMb, searchUrl);
+  } finally {
+    clearInterval(sampler);
+    server.kill("SIGTERM");
+  }
+}
+
+function write(rows: Row[], rssMb: number, searchUrl: string): void {
+  const file = path.join(ROOT, "BENCHMARKS.md");
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim();
+  } catch {
+    /* not a git checkout */
+  }
+  if (!fs.existsSync(file)) {
+    fs.writeFileSync(
+      file,
+      [
+        "# Benchmarks",
+        "",
+        "`npm run bench`: MariaDB with 1,000 users / 100,000 posts / 20,000 follows; the compiled",
+        "server in production mode (one log line per request, to /dev/null) on loopback; autocannon,",
+        `${CONNECTIONS} connections, 2 s warm-up then the measured run per endpoint. RSS is the`,
+        "server process's peak during the whole run. Targets: /explore ≥ 1,000 req/s, p99 < 100 ms,",
+        "RSS < 200 MB.",
+        "",
+        "| date (UTC) | commit | node | endpoint | req/s | p50 ms | p99 ms | non-2xx | max RSS MB | search |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        "",
+      ].join("\n"),
+    );
+  }
+  const date = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const engine = searchUrl ? "on" : "off";
+  const lines = rows.map(
+    (r) =>
+      `| ${date} | ${commit} | ${process.version} | ${r.name} \`${r.path}\` | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${rssMb} | ${engine} |`,
+  );
+  fs.appendFileSync(file, lines.join("\n") + "\n");
+  log(`appended ${lines.length} rows to ${file}`);
+}
+
+main().catch((err: unknown) => {
+  console.error("[bench] failed:", err instanceof Error ? err.message : err);
+  process.exit(1);
+});
