@@ -36,4 +36,7 @@ while :; do
   [ "$delay" -gt 5 ] && delay=5
 done
 echo "boot: starting web server"
-exec node dist/server.js
+# A small young generation keeps the resident set well under 200 MB under load; override with
+# NODE_SERVER_FLAGS. (Same defaults as `npm start` and the benchmark.)
+# shellcheck disable=SC2086
+exec node ${NODE_SERVER_FLAGS:---max-semi-space-size=4 --max-old-space-size=144} dist/server.js

@@ -210,7 +210,16 @@ async function main(): Promise<void> {
     });
     log("reindexed posts into the search engine", t0);
   }
-  const server = spawn(process.execPath, ["dist/server.js"], { cwd: ROOT, env, stdio: "ignore" });
+  const server = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_NODE_ARGS ?? "--max-semi-space-size=4 --max-old-space-size=144")
+        .split(" ")
+        .filter(Boolean),
+      "dist/server.js",
+    ],
+    { cwd: ROOT, env, stdio: "ignore" },
+  );
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (

@@ -97,13 +97,15 @@ export function decoratePage(app: FastifyInstance): void {
       const req = this.request;
       const messages = req.session?.get("flash");
       if (messages) req.session.set("flash", undefined);
+      // One token per page: every form on it may share it (tokens stay valid for the session).
+      let token: string | undefined;
       const ctx = {
         t: req.t,
         locale: req.locale,
         current_user: req.user,
         search_enabled: app.searchEngine.enabled,
         flashes: messages ?? [],
-        csrf: () => this.generateCsrf(),
+        csrf: () => (token ??= this.generateCsrf()),
         path: req.url,
         ...data,
       };
