@@ -15,6 +15,9 @@ import {
 
 export type { EcsConfig, LocalConfig, RegistryConfig } from "./config-target.js";
 
+/** Largest build arg a RUN step can receive as an env var (Linux MAX_ARG_STRLEN, with margin). */
+const MAX_BUILD_ARG_BYTES = 120_000;
+
 /** Where a stack runs. */
 export type Target = "local" | "ecs";
 /** Which search engine image flavour runs. */
@@ -186,6 +189,13 @@ function readCaCert(path: string | undefined, fail: Fail): string | undefined {
   } catch (err) {
     fail(
       `Invalid config appBuildCaCertFile="${path}": cannot read the file (${(err as NodeJS.ErrnoException).code}).`,
+    );
+  }
+  // Docker passes build args to RUN as environment; Linux caps one string at 128 KiB.
+  if (Buffer.byteLength(text) > MAX_BUILD_ARG_BYTES) {
+    fail(
+      `Invalid config appBuildCaCertFile="${path}": ${Buffer.byteLength(text)} bytes; a build arg must stay ` +
+        `under ${MAX_BUILD_ARG_BYTES} bytes, so give only the proxy's CA certificate, not a whole bundle.`,
     );
   }
   if (!text.includes("-----BEGIN CERTIFICATE-----")) {

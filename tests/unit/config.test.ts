@@ -1,11 +1,20 @@
 // Config validation: every bad input fails with its exact message before any resource exists.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { load } from "js-yaml";
 import { loadConfig } from "../../components/config.js";
 import { CONFIG_KEYS } from "../../components/config-schema.js";
 import { evaluate, EvaluationError, ROOT, setup, type Override } from "./mocks.js";
+
+/** A PEM bundle larger than one build arg may be (13 × 10 KB certificates). */
+const BIG_PEM = join(mkdtempSync(join(tmpdir(), "mb-pem-")), "bundle.pem");
+writeFileSync(
+  BIG_PEM,
+  `-----BEGIN CERTIFICATE-----\n${"A".repeat(9972)}\n-----END CERTIFICATE-----\n`.repeat(13),
+);
 
 async function messageFor(
   stack: string,
@@ -149,6 +158,12 @@ describe("config validation", () => {
       "missing CA file",
       { appBuildCaCertFile: "/nonexistent/ca.pem" },
       'Invalid config appBuildCaCertFile="/nonexistent/ca.pem": cannot read the file (ENOENT).',
+    ],
+    [
+      "dev",
+      "CA bundle too large for a build arg",
+      { appBuildCaCertFile: BIG_PEM },
+      `Invalid config appBuildCaCertFile="${BIG_PEM}": 130351 bytes; a build arg must stay under 120000 bytes, so give only the proxy's CA certificate, not a whole bundle.`,
     ],
     [
       "ecs",
