@@ -107,4 +107,50 @@ describe("processes", () => {
     assert.equal(lines.length, 1, "one info line per request");
     assert.match(lines[0]!, /"method":"GET","url":"\/explore","status":200/);
   });
+
+  it(
+    "three replicas booting at once on an empty MariaDB all migrate safely and serve",
+    { skip: process.env.TEST_MYSQL_URL ? false : "TEST_MYSQL_URL not set" },
+    async () => {
+      const { freshDatabase } = await import("./helpers.js");
+      const { db } = await freshDatabase(process.env.TEST_MYSQL_URL);
+      for (const t of ["followers", "posts", "users", "knex_migrations", "knex_migrations_lock"]) {
+        await db.schema.dropTableIfExists(t);
+      }
+      await db.destroy();
+      const replicas = await Promise.all(
+        [0, 1, 2].map(async () => {
+          const port = await freePort();
+          const p = spawn("sh", ["boot.sh"], {
+            cwd: ROOT,
+            env: {
+              ...process.env,
+              DATABASE_URL: process.env.TEST_MYSQL_URL!,
+              PORT: String(port),
+              HOST: "127.0.0.1",
+              DB_WAIT_TIMEOUT: "60",
+            },
+          });
+          const r = { p, port, out: "" };
+          p.stdout.on("data", (d) => (r.out += d));
+          p.stderr.on("data", (d) => (r.out += d));
+          return r;
+        }),
+      );
+      try {
+        for (const r of replicas) {
+          for (let i = 0; i < 300 && !r.out.includes("microblog ready"); i++) {
+            await new Promise((res) => setTimeout(res, 100));
+          }
+          assert.match(r.out, /microblog ready/, r.out);
+          const ready = await fetch(`http://127.0.0.1:${r.port}/readyz`);
+          assert.equal(ready.status, 200);
+        }
+        const applied = replicas.filter((r) => /applied 001_initial/.test(r.out));
+        assert.equal(applied.length, 1, "exactly one replica applied the migration");
+      } finally {
+        for (const r of replicas) r.p.kill("SIGTERM");
+      }
+    },
+  );
 });
