@@ -27,7 +27,16 @@ timed() {
 source "$HERE/env.sh"
 
 WORK=$(mktemp -d /tmp/engine-smoke.XXXXXX)
-cleanup() { [[ -n ${SMOKE_KEEP:-} ]] && log "kept $WORK" || rm -rf "$WORK"; }
+stack=""
+cleanup() {
+  local rc=$?
+  # On failure, remove what the stack created before its state goes away with $WORK.
+  if [[ $rc != 0 && -n $stack ]]; then
+    (cd "$WORK/prog" && pulumi destroy --yes --non-interactive --skip-preview -s "$stack") \
+      >"$WORK/cleanup-destroy.log" 2>&1 || log "cleanup destroy failed; see $WORK/cleanup-destroy.log"
+  fi
+  if [[ -n ${SMOKE_KEEP:-} || ($rc != 0 && -n $stack) ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 mkdir -p "$WORK/prog" "$WORK/state"
 export PULUMI_CONFIG_PASSPHRASE=smoke-only-passphrase
@@ -88,7 +97,10 @@ function container(image: string): pulumi.Output<string> {
     command: ["/bin/sleep", "3600"],
     envs: [pulumi.interpolate`SECRET=${password.result}`],
     networksAdvanced: [{ name: network.name }],
+    // Without memorySwap, Docker sets 2x memory, which the provider reads back as a
+    // change: the next preview would propose an update.
     memory: 64,
+    memorySwap: 64,
   });
   return box.id;
 }
