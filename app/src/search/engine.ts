@@ -86,7 +86,7 @@ export class SearchEngine {
   async state(): Promise<SearchState> {
     if (!this.enabled) return "disabled";
     try {
-      const res = await this.call("GET", "/");
+      const res = await this.call("GET", "/_cluster/health");
       return res.status < 300 ? "up" : "down";
     } catch {
       return "down";
