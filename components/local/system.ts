@@ -113,6 +113,8 @@ export class LocalSystem extends pulumi.ComponentResource {
         volumes: extra.volumes,
         healthcheck: dockerHealthcheck(spec.healthCheck),
         memory: spec.memoryMb,
+        // Equal to memory: no swap, and Docker reports back what was set (no perpetual diff).
+        memorySwap: spec.memoryMb,
         restart: "unless-stopped",
         privileged: false,
         // Created only once healthy, so dependants start after a real readiness signal.

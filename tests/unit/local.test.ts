@@ -116,6 +116,7 @@ describe("dev stack (local Docker)", () => {
         startPeriod: "60s",
       },
       memory: 1024,
+      memorySwap: 1024,
       restart: "unless-stopped",
       privileged: false,
       wait: true,
