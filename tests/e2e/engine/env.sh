@@ -10,6 +10,7 @@ export MICROBLOG_PULUMI_VERSION MICROBLOG_PULUMI_BIN
 
 if [[ ! -x $MICROBLOG_PULUMI_BIN/pulumi ]]; then
   echo "[engine/env] $MICROBLOG_PULUMI_BIN/pulumi is missing: run tests/e2e/engine/build.sh" >&2
+  # shellcheck disable=SC2317 # exit is reached only when the file is executed, not sourced
   return 1 2>/dev/null || exit 1
 fi
 
