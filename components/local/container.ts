@@ -6,14 +6,24 @@ import type { HealthCheckSpec, ServiceSpec } from "../services.js";
 /** Host names the services have on the Docker network (the chapter's names). */
 export const LOCAL_HOSTS = { app: "app", mysql: "mysql", search: "elasticsearch" } as const;
 
+/**
+ * Seconds as Go's time.Duration prints them ("45s", "1m0s", "5m0s"): the provider reads the
+ * health check back in that form, so any other spelling would show a diff on every preview.
+ */
+export function goDuration(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return m === 0 ? `${s}s` : `${m}m${s}s`;
+}
+
 /** Docker health check from the spec (exec form). */
 export function dockerHealthcheck(check: HealthCheckSpec): docker.types.input.ContainerHealthcheck {
   return {
     tests: ["CMD", ...check.command],
-    interval: `${check.intervalSeconds}s`,
-    timeout: `${check.timeoutSeconds}s`,
+    interval: goDuration(check.intervalSeconds),
+    timeout: goDuration(check.timeoutSeconds),
     retries: check.retries,
-    startPeriod: `${check.startPeriodSeconds}s`,
+    startPeriod: goDuration(check.startPeriodSeconds),
   };
 }
 

@@ -2,9 +2,23 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { before, describe, it } from "node:test";
+import { goDuration } from "../../components/local/container.js";
 import { evaluate, find, resolve, unwrapSecret, type Recorded } from "./mocks.js";
 
 const CONTAINER = "docker:index/container:Container";
+
+describe("goDuration", () => {
+  it("spells seconds as Docker reads them back", () => {
+    assert.deepEqual([0, 5, 59, 60, 90, 300].map(goDuration), [
+      "0s",
+      "5s",
+      "59s",
+      "1m0s",
+      "1m30s",
+      "5m0s",
+    ]);
+  });
+});
 
 describe("dev stack (local Docker)", () => {
   let resources: Recorded[];
@@ -113,7 +127,7 @@ describe("dev stack (local Docker)", () => {
         interval: "10s",
         timeout: "5s",
         retries: 10,
-        startPeriod: "60s",
+        startPeriod: "1m0s",
       },
       memory: 1024,
       memorySwap: 1024,
@@ -141,7 +155,7 @@ describe("dev stack (local Docker)", () => {
       interval: "10s",
       timeout: "5s",
       retries: 10,
-      startPeriod: "60s",
+      startPeriod: "1m0s",
     });
     assert.deepEqual(r.inputs.volumes, [
       {
