@@ -102,3 +102,40 @@ export function updatedProperties(step: PreviewStep): string[] {
   const paths = Object.keys(step.detailedDiff ?? {});
   return paths.length > 0 ? paths : [...(step.diffReasons ?? [])];
 }
+
+/**
+ * Input properties whose value differs between the old and new state (an unknown new value
+ * counts): the fallback when the engine reports no reason, as it does for a replacement
+ * caused by a replaced dependency.
+ */
+export function changedInputs(step: PreviewStep): string[] {
+  const before = step.oldState?.inputs ?? {};
+  const after = step.newState?.inputs ?? {};
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((k) => !k.startsWith("__"))
+    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+    .sort();
+}
+
+/**
+ * Folds the steps of one resource into one: with --show-replacement-steps a replacement is a
+ * `replace`, a `create-replacement` and a `delete-replaced` step, each carrying part of the
+ * story (reasons on one, old state on another).
+ */
+export function mergeSteps(steps: readonly PreviewStep[]): PreviewStep {
+  const main = steps.find((s) => s.op === "replace") ?? steps[0];
+  if (main === undefined) throw new Error("mergeSteps needs at least one step");
+  const union = (pick: (s: PreviewStep) => readonly string[] | undefined) => {
+    const all = [...new Set(steps.flatMap((s) => pick(s) ?? []))];
+    return all.length > 0 ? all : undefined;
+  };
+  const detailed = Object.assign({}, ...steps.map((s) => s.detailedDiff ?? {}));
+  return {
+    ...main,
+    oldState: main.oldState ?? steps.find((s) => s.oldState)?.oldState,
+    newState: main.newState ?? steps.find((s) => s.newState)?.newState,
+    replaceReasons: union((s) => s.replaceReasons),
+    diffReasons: union((s) => s.diffReasons),
+    detailedDiff: Object.keys(detailed).length > 0 ? detailed : undefined,
+  };
+}

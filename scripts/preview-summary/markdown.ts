@@ -1,4 +1,5 @@
 // Stack summary → compact Markdown for a pull-request comment.
+import type { PolicyViolation } from "./policy.js";
 import { COUNTED, type Counted, type StackSummary } from "./summarize.js";
 
 /** Rendering limits and the preview's outcome. */
@@ -7,8 +8,10 @@ export interface MarkdownOptions {
   readonly maxRows?: number;
   /** Exit status of `pulumi preview`; non-zero adds a failure banner. */
   readonly exitCode?: number;
-  /** The tail of the preview's stderr, shown folded when it failed (already secret-free). */
+  /** The tail of the preview's log, shown folded when it failed (already secret-free). */
   readonly errorText?: string;
+  /** Policy pack results (from the text preview's "Policies:" block). */
+  readonly violations?: readonly PolicyViolation[];
 }
 
 const SIGN: Readonly<Record<Counted, string>> = {
@@ -34,10 +37,10 @@ export function renderMarkdown(s: StackSummary, opts: MarkdownOptions = {}): str
   const maxRows = opts.maxRows ?? 40;
   const out: string[] = [`### Pulumi preview: \`${s.stack}\``, ""];
   if (opts.exitCode !== undefined && opts.exitCode !== 0) {
-    out.push(
-      `**Preview failed (exit ${opts.exitCode}).** Policy violations and errors are in the job log.`,
-      "",
-    );
+    const why = (opts.violations ?? []).some((v) => v.level === "mandatory")
+      ? "A mandatory policy is violated (below)."
+      : "Errors are in the job log.";
+    out.push(`**Preview failed (exit ${opts.exitCode}).** ${why}`, "");
     if (opts.errorText?.trim()) {
       out.push(
         "<details><summary>Error output</summary>",
@@ -58,6 +61,7 @@ export function renderMarkdown(s: StackSummary, opts: MarkdownOptions = {}): str
       ? `No changes (${c.same} unchanged).`
       : `**${c.create} to create · ${c.update} to update · ${c.replace} to replace · ${c.delete} to delete** · ${c.same} unchanged`,
   );
+  out.push(...policyLines(opts.violations ?? []));
   const risky = s.rows.filter((r) => r.stateful && (r.kind === "replace" || r.kind === "delete"));
   if (risky.length > 0) {
     const names = risky.map((r) => `**\`${r.name}\`** (${r.stateful}, ${r.kind})`).join(", ");
@@ -80,4 +84,23 @@ export function renderMarkdown(s: StackSummary, opts: MarkdownOptions = {}): str
     out.push("", "</details>");
   }
   return out.join("\n") + "\n";
+}
+
+/** The policy block: counts by level, then one line per violation. */
+function policyLines(violations: readonly PolicyViolation[]): string[] {
+  if (violations.length === 0) return [];
+  const count = (level: string) => violations.filter((v) => v.level === level).length;
+  const lines = [
+    "",
+    `**Policy violations: ${count("mandatory")} mandatory, ${count("advisory")} advisory**`,
+    "",
+  ];
+  for (const v of violations.slice(0, 20)) {
+    const cut = v.resource.lastIndexOf(": ");
+    const on =
+      cut < 0 ? "" : ` on \`${v.resource.slice(cut + 2)}\` (\`${v.resource.slice(0, cut)}\`)`;
+    lines.push(`- ${v.level} \`${v.policy}\`${on}: ${shortLine(v.message)}`);
+  }
+  if (violations.length > 20) lines.push(`- …and ${violations.length - 20} more (see the job log)`);
+  return lines;
 }

@@ -1,13 +1,15 @@
 // Preview digest → plain summary data (counts, rows, notable diagnostics). No Markdown here.
 import {
+  changedInputs,
   changeKind,
+  mergeSteps,
   replaceProperties,
   statefulReason,
   updatedProperties,
   type ChangeKind,
 } from "./classify.js";
 import { urnParts, type PreviewDigest, type PreviewStep } from "./digest.js";
-import { maskText, showValue, valueAt } from "./values.js";
+import { leafDiffs, maskText, showValue, valueAt } from "./values.js";
 
 /** The kinds of change that are counted and listed, riskiest first. */
 export const COUNTED = ["delete", "replace", "update", "create"] as const;
@@ -37,17 +39,33 @@ export interface StackSummary {
 /** Types whose diagnostics are build logs, never worth a PR comment. */
 const IMAGE_TYPES = /^(docker:index\/image:Image|docker-build:index:Image)$/;
 
+/** `old → new` of one property, narrowed to the leaves that differ inside a big value. */
+function change(step: PreviewStep, prop: string): string {
+  const before = valueAt(step.oldState?.inputs, prop);
+  const after = valueAt(step.newState?.inputs, prop);
+  const leaves = leafDiffs(before, after, prop);
+  const one = (path: string) => {
+    const key = path.slice(path.lastIndexOf(".") + 1);
+    const from = showValue(valueAt(step.oldState?.inputs, path), key, 40);
+    const to = showValue(valueAt(step.newState?.inputs, path), key, 40);
+    return `${from} → ${to}`;
+  };
+  if (leaves.length === 0 || (leaves.length === 1 && leaves[0] === prop)) return one(prop);
+  return leaves.map((l) => `\`${l}\` ${one(l)}`).join(", ");
+}
+
 function describe(step: PreviewStep, kind: Counted): string {
   if (kind === "replace") {
     const props = replaceProperties(step);
-    if (props.length === 0) return "replaced (no property reported)";
+    if (props.length === 0) {
+      const changed = changedInputs(step).map((p) => `\`${p}\``);
+      return changed.length === 0
+        ? "replaced (the engine reported no property)"
+        : `no reason reported; inputs that change: ${changed.join(", ")}`;
+    }
     return props
       .slice(0, 3)
-      .map((p) => {
-        const before = showValue(valueAt(step.oldState?.inputs, p), p, 40);
-        const after = showValue(valueAt(step.newState?.inputs, p), p, 40);
-        return `\`${p}\` forces replacement: ${before} → ${after}`;
-      })
+      .map((p) => `\`${p}\` forces replacement: ${change(step, p)}`)
       .concat(props.length > 3 ? [`and ${props.length - 3} more`] : [])
       .join("; ");
   }
@@ -76,15 +94,19 @@ function countFrom(digest: PreviewDigest, rows: readonly Row[]): Record<Counted 
 
 /** Summarises one preview; the stack comes from `stack` or the steps' URNs. */
 export function summarize(digest: PreviewDigest, stack?: string): StackSummary {
-  const seen = new Set<string>();
-  const rows: Row[] = [];
+  // Group by resource: with --show-replacement-steps one replacement is several steps.
+  const byUrn = new Map<string, PreviewStep[]>();
   for (const step of digest.steps ?? []) {
     const kind = changeKind(step.op);
-    if (kind === "same" || kind === "other" || seen.has(step.urn)) continue;
+    if (kind === "same" || kind === "other") continue;
+    if (urnParts(step.urn).type === "pulumi:pulumi:Stack") continue;
+    byUrn.set(step.urn, [...(byUrn.get(step.urn) ?? []), step]);
+  }
+  const rows: Row[] = [];
+  for (const steps of byUrn.values()) {
+    const step = mergeSteps(steps);
+    const kind = changeKind(step.op) as Counted;
     const { type, name } = urnParts(step.urn);
-    if (type === "pulumi:pulumi:Stack") continue;
-    // With --show-replacement-steps a replacement is several steps; list it once.
-    seen.add(step.urn);
     const stateful = statefulReason(step);
     rows.push({
       kind,
@@ -100,8 +122,11 @@ export function summarize(digest: PreviewDigest, stack?: string): StackSummary {
     .filter((d) => !IMAGE_TYPES.test(urnParts(d.urn ?? "").type))
     .map((d) => {
       const where = d.urn ? `\`${urnParts(d.urn).name}\`: ` : "";
-      return `${d.severity}: ${where}${maskText((d.message ?? "").trim())}`;
-    });
+      // The engine prefixes messages with their severity already.
+      const text = (d.message ?? "").trim().replace(/^(warning|error): /, "");
+      return `${d.severity}: ${where}${maskText(text)}`;
+    })
+    .filter((line, i, all) => all.indexOf(line) === i);
   const first = digest.steps?.[0]?.urn;
   return {
     stack: stack ?? (first ? urnParts(first).stack : "unknown"),

@@ -68,3 +68,28 @@ export function maskText(text: string): string {
     .map((w) => (/^\s+$/.test(w) ? w : maskString(w)))
     .join("");
 }
+
+/**
+ * The leaf paths where two values differ (`volumes[0].volumeName`), at most `limit` of them;
+ * secrets and unknowns count as leaves. Used to point at the part of a big value that changes.
+ */
+export function leafDiffs(before: unknown, after: unknown, path: string, limit = 3): string[] {
+  const out: string[] = [];
+  const walk = (a: unknown, b: unknown, at: string): void => {
+    if (out.length >= limit || JSON.stringify(a) === JSON.stringify(b)) return;
+    const container = (v: unknown) => typeof v === "object" && v !== null && !isSecret(v);
+    if (!container(a) || !container(b) || Array.isArray(a) !== Array.isArray(b)) {
+      out.push(at);
+      return;
+    }
+    const ka = Object.keys(a as object);
+    const kb = Object.keys(b as object);
+    for (const k of [...new Set([...ka, ...kb])]) {
+      if (k === "__defaults") continue;
+      const next = Array.isArray(a) ? `${at}[${k}]` : `${at}.${k}`;
+      walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], next);
+    }
+  };
+  walk(before, after, path);
+  return out;
+}

@@ -7,7 +7,14 @@ import {
   statefulReason,
 } from "../../scripts/preview-summary/classify.js";
 import { parseDigest, urnParts } from "../../scripts/preview-summary/digest.js";
-import { maskText, showValue, UNKNOWN, valueAt } from "../../scripts/preview-summary/values.js";
+import { parsePolicyViolations } from "../../scripts/preview-summary/policy.js";
+import {
+  leafDiffs,
+  maskText,
+  showValue,
+  UNKNOWN,
+  valueAt,
+} from "../../scripts/preview-summary/values.js";
 
 const urn = (type: string, name: string) => `urn:pulumi:dev::microblog::${type}::${name}`;
 
@@ -119,5 +126,37 @@ describe("values", () => {
   it("shows unknowns and truncates long values", () => {
     assert.equal(showValue(UNKNOWN), "(known after update)");
     assert.equal(showValue("x".repeat(100), "", 10), `"xxxxxxxx…`);
+  });
+});
+
+describe("policy log", () => {
+  it("finds nothing without a Policies block, and reads stack policies without a resource", () => {
+    assert.deepEqual(parsePolicyViolations("Previewing update (dev):\nResources:\n"), []);
+    const log = [
+      "Policies:",
+      "    ❌ microblog@v0.1.0 (local: policy)",
+      "        - [advisory]  ecr-lifecycle-policy",
+      "          Cost hint: ECR repositories expire old images.",
+      "          app-repo: no aws.ecr.LifecyclePolicy expires its old images",
+      "",
+      "Resources:",
+    ].join("\n");
+    assert.deepEqual(parsePolicyViolations(log), [
+      {
+        level: "advisory",
+        policy: "ecr-lifecycle-policy",
+        resource: "",
+        message: "app-repo: no aws.ecr.LifecyclePolicy expires its old images",
+      },
+    ]);
+  });
+});
+
+describe("leaf diffs", () => {
+  it("points at the leaves that change inside a value", () => {
+    const before = [{ __defaults: [], containerPath: "/var/lib/mysql", volumeName: "a" }];
+    const after = [{ __defaults: [], containerPath: "/var/lib/mysql", volumeName: UNKNOWN }];
+    assert.deepEqual(leafDiffs(before, after, "volumes"), ["volumes[0].volumeName"]);
+    assert.deepEqual(leafDiffs("[secret]", UNKNOWN, "envs"), ["envs"]);
   });
 });

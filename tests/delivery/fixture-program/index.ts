@@ -9,7 +9,7 @@ import * as random from "@pulumi/random";
 const config = new pulumi.Config();
 const stage = config.requireNumber("stage");
 const image = config.require("image"); // a local image with `sleep` (no registry is reachable)
-const prefix = `fx-${pulumi.getStack()}`;
+const prefix = `delivery-${pulumi.getStack()}`;
 
 const password = new random.RandomPassword("db-password", {
   length: 20,
@@ -30,6 +30,21 @@ if (stage === 1) {
 }
 
 const command = ["sleep", "infinity"];
+
+// Stage 2 builds an image during preview, so the preview JSON carries real build output
+// (which the summary must leave out). The classic builder uses local images without a registry.
+if (stage === 2) {
+  new docker.Image("fixture-image", {
+    imageName: `${prefix}-image:2`,
+    build: {
+      context: new URL("./image", import.meta.url).pathname,
+      args: { BASE: image },
+      builderVersion: "BuilderV1",
+    },
+    buildOnPreview: true,
+    skipPush: true,
+  });
+}
 
 const mysql = new docker.Container("mysql", {
   name: `${prefix}-mysql`,
