@@ -6,6 +6,7 @@ import {
   ECS_TASK_DEFINITION,
   type ContainerFacts,
 } from "./facts.js";
+import { isKnown } from "./values.js";
 import {
   isCredentialName,
   isFlagValue,
@@ -51,6 +52,7 @@ function eachContainer(check: (f: ContainerFacts) => string[] | string | undefin
  */
 export const noPlaintextCredentials = eachContainer((f) => {
   const found: string[] = [];
+  if (!isKnown(f.env)) return found;
   for (const [name, value] of f.env) {
     const inUrl = urlPassword(value);
     if (f.target === "ecs") {
@@ -78,7 +80,7 @@ export const noPlaintextCredentials = eachContainer((f) => {
 
 /** ECS: every `secrets[]` entry points at Secrets Manager or SSM Parameter Store. */
 export const ecsSecretsByReference = eachContainer((f) =>
-  f.secretRefs
+  (isKnown(f.secretRefs) ? f.secretRefs : [])
     .filter(
       (s) =>
         !/^arn:aws[a-z-]*:(secretsmanager|ssm):/.test(s.valueFrom) && !s.valueFrom.startsWith("/"),
@@ -91,31 +93,33 @@ export const ecsSecretsByReference = eachContainer((f) =>
 
 /** Containers run as an explicit non-root user; data images that drop root themselves are exempt. */
 export const nonRootUser = eachContainer((f) => {
-  if (f.kind !== undefined) return undefined;
+  if (f.kind !== undefined || !isKnown(f.user)) return undefined;
   if (f.user === undefined) return 'no "user" set: name a non-root user (e.g. "1000:1000")';
   return isRootUser(f.user) ? `runs as root ("${f.user}"): use a non-root user` : undefined;
 });
 
 /** No privileged containers. */
 export const noPrivileged = eachContainer((f) =>
-  f.privileged
+  f.privileged === true
     ? "privileged: true gives the container the host's devices and capabilities"
     : undefined,
 );
 
 /** Every container has a hard memory limit. */
 export const memoryLimit = eachContainer((f) =>
-  f.memoryMb !== undefined && f.memoryMb > 0 ? undefined : "no memory limit: set memory (MiB)",
+  !isKnown(f.memoryMb) || (f.memoryMb !== undefined && f.memoryMb > 0)
+    ? undefined
+    : "no memory limit: set memory (MiB)",
 );
 
 /** Every container has a health check. */
 export const healthCheck = eachContainer((f) =>
-  f.hasHealthCheck ? undefined : "no health check: add one that probes the service",
+  f.hasHealthCheck !== false ? undefined : "no health check: add one that probes the service",
 );
 
 /** Every container is restarted when it dies. */
 export const restartPolicy = eachContainer((f) =>
-  f.restarts
+  f.restarts !== false
     ? undefined
     : f.target === "docker"
       ? 'restart policy is "no": use "unless-stopped", "always" or "on-failure"'
@@ -124,18 +128,19 @@ export const restartPolicy = eachContainer((f) =>
 
 /** Images are pinned by version tag or digest, never `latest` or untagged. */
 export const containerImagePinned = eachContainer((f) => {
+  if (!isKnown(f.image)) return undefined;
   if (f.image === undefined) return "no image";
   return unpinnedImageReason(f.image);
 });
 
 /** ECS containers send logs to a log driver (awslogs / firelens). */
 export const ecsLogging = eachContainer((f) =>
-  f.hasLogging ? undefined : "no logConfiguration: logs would be lost",
+  f.hasLogging !== false ? undefined : "no logConfiguration: logs would be lost",
 );
 
 /** MySQL and search keep data on a named Docker volume or EFS, never in the container layer. */
 export const dataOnDurableVolume = eachContainer((f) => {
-  if (f.kind === undefined) return undefined;
+  if (f.kind === undefined || !isKnown(f.dataMounts)) return undefined;
   const where = f.target === "docker" ? "a named Docker volume (volumeName)" : "an EFS volume";
   if (f.dataMounts.length === 0) return `${f.kind} data path is not mounted: mount it on ${where}`;
   return f.dataMounts

@@ -2,7 +2,7 @@
 // so each container rule is written once for both targets.
 import { dataKindOf, DATA_PATHS, splitEnv, type DataKind } from "./inspect.js";
 import { efsVolumes, parseContainerDefinitions, type EcsContainer } from "./ecs-defs.js";
-import { arr, num, obj, str } from "./values.js";
+import { arr, isKnown, known, num, obj, str, UNKNOWN, type Maybe } from "./values.js";
 
 /** Resource types whose containers the container rules inspect. */
 export const DOCKER_CONTAINER = "docker:index/container:Container";
@@ -13,22 +13,24 @@ export interface ContainerFacts {
   /** Name used in messages: the resource name, plus the container name on ECS. */
   readonly label: string;
   readonly target: "docker" | "ecs";
+  /** Judged from whatever is known (names always are). */
   readonly kind: DataKind | undefined;
-  readonly image: string | undefined;
-  readonly user: string | undefined;
-  readonly privileged: boolean;
+  // Each field below is UNKNOWN when a value it needs is unknown during preview.
+  readonly image: Maybe<string | undefined>;
+  readonly user: Maybe<string | undefined>;
+  readonly privileged: Maybe<boolean>;
   /** Hard memory limit in MiB (container or, on ECS, task level). */
-  readonly memoryMb: number | undefined;
-  readonly hasHealthCheck: boolean;
+  readonly memoryMb: Maybe<number | undefined>;
+  readonly hasHealthCheck: Maybe<boolean>;
   /** True when something restarts the container after it dies. */
-  readonly restarts: boolean;
+  readonly restarts: Maybe<boolean>;
   /** Plain (non-secret-store) environment as name/value pairs. */
-  readonly env: readonly (readonly [string, string])[];
+  readonly env: Maybe<readonly (readonly [string, string])[]>;
   /** ECS `secrets[]` entries; empty on Docker. */
-  readonly secretRefs: readonly { readonly name: string; readonly valueFrom: string }[];
+  readonly secretRefs: Maybe<readonly { readonly name: string; readonly valueFrom: string }[]>;
   /** Mounts of the data paths and whether each is backed by a named volume or EFS. */
-  readonly dataMounts: readonly { readonly path: string; readonly durable: boolean }[];
-  readonly hasLogging: boolean;
+  readonly dataMounts: Maybe<readonly { readonly path: string; readonly durable: boolean }[]>;
+  readonly hasLogging: Maybe<boolean>;
 }
 
 /** Facts of the containers in a resource, or an error message when they cannot be read. */
@@ -39,7 +41,10 @@ export function containerFacts(
 ): ContainerFacts[] | string {
   if (type === DOCKER_CONTAINER) return [dockerFacts(name, props)];
   if (type === ECS_TASK_DEFINITION) {
-    const defs = parseContainerDefinitions(props.containerDefinitions);
+    // The definitions are one JSON string: unknown in preview when any part of it is.
+    const raw = known(() => props.containerDefinitions);
+    if (!isKnown(raw)) return [];
+    const defs = parseContainerDefinitions(raw);
     if (typeof defs === "string") return defs;
     return defs.map((c) => ecsFacts(name, props, c));
   }
@@ -47,30 +52,38 @@ export function containerFacts(
 }
 
 function dockerFacts(name: string, props: Record<string, unknown>): ContainerFacts {
-  const env = arr(props.envs).map((e) => splitEnv(String(e)));
+  const env = known(() => arr(props.envs).map((e) => splitEnv(String(e))));
+  const image = known(() => str(props.image));
   const kind = dataKindOf({
-    names: [name, str(props.name) ?? ""],
-    image: str(props.image),
-    envNames: env.map(([k]) => k),
+    names: [name, str(known(() => props.name)) ?? ""],
+    image: isKnown(image) ? image : undefined,
+    envNames: isKnown(env) ? env.map(([k]) => k) : [],
   });
-  const health = obj(props.healthcheck);
-  const tests = arr(health?.tests).map(String);
-  const restart = str(props.restart) ?? "no";
-  const dataMounts = arr(props.volumes)
-    .map(obj)
-    .filter((v): v is Record<string, unknown> => v !== undefined)
-    .filter((v) => kind !== undefined && DATA_PATHS[kind].includes(str(v.containerPath) ?? ""))
-    .map((v) => ({ path: str(v.containerPath) ?? "", durable: (str(v.volumeName) ?? "") !== "" }));
+  const dataMounts = known(() =>
+    arr(props.volumes)
+      .map(obj)
+      .filter((v): v is Record<string, unknown> => v !== undefined)
+      .filter((v) => kind !== undefined && DATA_PATHS[kind].includes(str(v.containerPath) ?? ""))
+      .map((v) => ({
+        path: str(v.containerPath) ?? "",
+        durable: (str(v.volumeName) ?? "") !== "",
+      })),
+  );
   return {
     label: name,
     target: "docker",
     kind,
-    image: str(props.image),
-    user: str(props.user) || undefined,
-    privileged: props.privileged === true,
-    memoryMb: num(props.memory),
-    hasHealthCheck: tests.length > 0 && tests[0] !== "NONE",
-    restarts: ["always", "unless-stopped", "on-failure"].includes(restart),
+    image,
+    user: known(() => str(props.user) || undefined),
+    privileged: known(() => props.privileged === true),
+    memoryMb: known(() => num(props.memory)),
+    hasHealthCheck: known(() => {
+      const tests = arr(obj(props.healthcheck)?.tests).map(String);
+      return tests.length > 0 && tests[0] !== "NONE";
+    }),
+    restarts: known(() =>
+      ["always", "unless-stopped", "on-failure"].includes(str(props.restart) ?? "no"),
+    ),
     env,
     secretRefs: [],
     dataMounts,
@@ -86,11 +99,14 @@ function ecsFacts(name: string, props: Record<string, unknown>, c: EcsContainer)
     image: c.image,
     envNames: env.map(([k]) => k),
   });
-  const efs = efsVolumes(props);
-  const taskMemory = Number(props.memory);
-  const dataMounts = (c.mountPoints ?? [])
-    .filter((m) => kind !== undefined && DATA_PATHS[kind].includes(m.containerPath ?? ""))
-    .map((m) => ({ path: m.containerPath ?? "", durable: efs.has(m.sourceVolume ?? "") }));
+  const efs = known(() => efsVolumes(props));
+  const taskMemory = known(() => Number(props.memory));
+  const dataMounts = isKnown(efs)
+    ? (c.mountPoints ?? [])
+        .filter((m) => kind !== undefined && DATA_PATHS[kind].includes(m.containerPath ?? ""))
+        .map((m) => ({ path: m.containerPath ?? "", durable: efs.has(m.sourceVolume ?? "") }))
+    : UNKNOWN;
+  const taskLimit = isKnown(taskMemory) && taskMemory > 0 ? taskMemory : undefined;
   return {
     label: `${name} (container ${c.name ?? "?"})`,
     target: "ecs",
@@ -98,7 +114,7 @@ function ecsFacts(name: string, props: Record<string, unknown>, c: EcsContainer)
     image: c.image,
     user: c.user || undefined,
     privileged: c.privileged === true,
-    memoryMb: c.memory ?? (Number.isFinite(taskMemory) && taskMemory > 0 ? taskMemory : undefined),
+    memoryMb: c.memory ?? (isKnown(taskMemory) ? taskLimit : UNKNOWN),
     hasHealthCheck: (c.healthCheck?.command ?? []).length > 0,
     // The service scheduler replaces a task whose essential container stops.
     restarts: c.essential !== false || c.restartPolicy?.enabled === true,

@@ -2,12 +2,18 @@
 import type { ResourceRule, RuleArgs } from "./containers.js";
 import { DOCKER_CONTAINER } from "./facts.js";
 import { dataKindOf, splitEnv, stackOf, unpinnedImageReason } from "./inspect.js";
-import { arr, num, obj, str } from "./values.js";
+import { arr, isKnown, known, num, obj, str } from "./values.js";
 
 /** Policy config of `data-protected-outside-dev`. */
 export interface ProtectionConfig {
   /** Stacks whose data may be deleted freely. Default: ["dev"]. */
   readonly unprotectedStacks?: readonly string[];
+}
+
+/** A string input, or undefined when absent or unknown during preview. */
+function maybeStr(read: () => unknown): string | undefined {
+  const v = known(read);
+  return isKnown(v) ? str(v) : undefined;
 }
 
 /** Stops unless the resource has one of the given types. */
@@ -18,7 +24,8 @@ function only(args: RuleArgs, ...types: string[]): void {
 /** Image resources name a version tag or digest (docker Image / RemoteImage). */
 export const imageResourcePinned: ResourceRule = (args, report) => {
   only(args, "docker:index/image:Image", "docker:index/remoteImage:RemoteImage");
-  const ref = str(args.props.imageName) ?? str(args.props.name);
+  const ref = known(() => str(args.props.imageName) ?? str(args.props.name));
+  if (!isKnown(ref)) return; // e.g. a registry URL not created yet; checked on up
   const why = ref === undefined ? "no image name" : unpinnedImageReason(ref);
   if (why) report(`${args.name}: ${why}; tag it with a version or pin a digest`);
 };
@@ -37,18 +44,23 @@ export const dataProtectedOutsideDev: ResourceRule = (args, report) => {
 /** Data containers on Docker publish ports on loopback only (the local "no public IP"). */
 export const dataPortsOnLoopback: ResourceRule = (args, report) => {
   only(args, DOCKER_CONTAINER);
-  const envNames = arr(args.props.envs).map((e) => splitEnv(String(e))[0]);
+  const envs = known(() => arr(args.props.envs).map((e) => splitEnv(String(e))[0]));
   const kind = dataKindOf({
-    names: [args.name, str(args.props.name) ?? ""],
-    image: str(args.props.image),
-    envNames,
+    names: [args.name, maybeStr(() => args.props.name) ?? ""],
+    image: maybeStr(() => args.props.image),
+    envNames: isKnown(envs) ? envs : [],
   });
   if (kind === undefined) args.notApplicable("not a data service");
-  for (const p of arr(args.props.ports).map(obj)) {
-    const ip = str(p?.ip) ?? "0.0.0.0";
+  // Copy each port out of the runtime's proxy; an unknown field means "check on up".
+  const ports = known(() =>
+    arr(args.props.ports).map((p) => ({ ip: str(obj(p)?.ip), internal: obj(p)?.internal })),
+  );
+  if (!isKnown(ports)) return;
+  for (const p of ports) {
+    const ip = p.ip ?? "0.0.0.0";
     if (ip !== "127.0.0.1" && ip !== "::1") {
       report(
-        `${args.name}: ${kind} port ${String(p?.internal)} is published on ${ip}: bind 127.0.0.1`,
+        `${args.name}: ${kind} port ${String(p.internal)} is published on ${ip}: bind 127.0.0.1`,
       );
     }
   }
@@ -57,7 +69,10 @@ export const dataPortsOnLoopback: ResourceRule = (args, report) => {
 /** ECS data services get no public IP. */
 export const ecsDataServiceNoPublicIp: ResourceRule = (args, report) => {
   only(args, "aws:ecs/service:Service");
-  const kind = dataKindOf({ names: [args.name, str(args.props.name) ?? ""], envNames: [] });
+  const kind = dataKindOf({
+    names: [args.name, maybeStr(() => args.props.name) ?? ""],
+    envNames: [],
+  });
   if (kind === undefined) args.notApplicable("not a data service");
   if (obj(args.props.networkConfiguration)?.assignPublicIp === true) {
     report(`${args.name}: ${kind} service has assignPublicIp: true; keep it in private subnets`);
@@ -67,7 +82,10 @@ export const ecsDataServiceNoPublicIp: ResourceRule = (args, report) => {
 /** ECS app services roll back a failed deployment (circuit breaker with rollback). */
 export const ecsCircuitBreaker: ResourceRule = (args, report) => {
   only(args, "aws:ecs/service:Service");
-  const kind = dataKindOf({ names: [args.name, str(args.props.name) ?? ""], envNames: [] });
+  const kind = dataKindOf({
+    names: [args.name, maybeStr(() => args.props.name) ?? ""],
+    envNames: [],
+  });
   if (kind !== undefined) args.notApplicable("data services run one task and never roll");
   const cb = obj(args.props.deploymentCircuitBreaker);
   if (cb?.enable !== true || cb.rollback !== true) {
