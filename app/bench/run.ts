@@ -12,6 +12,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -32,6 +33,7 @@ const WORDS = (
 ).split(" ");
 
 const t = () => performance.now();
+const LOAD_AT_START = (os.loadavg()[0] ?? 0).toFixed(1);
 const log = (msg: string, t0?: number) =>
   console.log(`[bench] ${msg}${t0 === undefined ? "" : ` (${((t() - t0) / 1000).toFixed(1)}s)`}`);
 
@@ -270,17 +272,21 @@ function write(rows: Row[], rssMb: number, searchUrl: string): void {
         "server process's peak during the whole run. Targets: /explore ≥ 1,000 req/s, p99 < 100 ms,",
         "RSS < 200 MB.",
         "",
-        "| date (UTC) | commit | node | endpoint | req/s | p50 ms | p99 ms | non-2xx | max RSS MB | search |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "`load` is the machine's 1-minute load average when the run started (2 cores, shared with",
+        "other work); `PAGE_CACHE_SECONDS` was the default (2 s) unless noted.",
+        "",
+        "| date (UTC) | commit | node | endpoint | req/s | p50 ms | p99 ms | non-2xx | max RSS MB | search | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         "",
       ].join("\n"),
     );
   }
   const date = new Date().toISOString().slice(0, 16).replace("T", " ");
   const engine = searchUrl ? "on" : "off";
+  const load = LOAD_AT_START;
   const lines = rows.map(
     (r) =>
-      `| ${date} | ${commit} | ${process.version} | ${r.name} \`${r.path}\` | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${rssMb} | ${engine} |`,
+      `| ${date} | ${commit} | ${process.version} | ${r.name} \`${r.path}\` | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${rssMb} | ${engine} | ${load} |`,
   );
   fs.appendFileSync(file, lines.join("\n") + "\n");
   log(`appended ${lines.length} rows to ${file}`);

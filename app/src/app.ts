@@ -23,7 +23,7 @@ import { errorHandler, notFoundHandler } from "./errors.js";
 import { absoluteTime, relativeTime, translator, type Locale, type Translate } from "./i18n.js";
 import { Mailer } from "./mail/mailer.js";
 import { OneLineRequestLog } from "./request-log.js";
-import { PageCache } from "./page-cache.js";
+import { PageCache, endPublicCache } from "./page-cache.js";
 import { decoratePage, loadLocale, loadUser } from "./request-context.js";
 import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
@@ -155,6 +155,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     if (req.method === "POST") app.csrfProtection(req, reply, done);
     else done();
   });
+  app.addHook("onResponse", endPublicCache);
   decoratePage(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

@@ -13,9 +13,16 @@ interface Entry {
   expires: number;
 }
 
-/** A bounded map of rendered pages with expiry. */
+/**
+ * A bounded map of rendered pages with expiry. While one request renders a page, others for the
+ * same key wait for it instead of rendering it again (no stampede when an entry expires).
+ */
 export class PageCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly inflight = new Map<
+    string,
+    { wait: Promise<string | undefined>; done: (html?: string) => void }
+  >();
 
   constructor(private readonly ttlMs: number) {}
 
@@ -40,6 +47,26 @@ export class PageCache {
     return e.html;
   }
 
+  /** The render in progress for a key, if any (resolves undefined when it was not cacheable). */
+  pending(key: string): Promise<string | undefined> | undefined {
+    return this.inflight.get(key)?.wait;
+  }
+
+  /** Marks a key as being rendered by the current request. */
+  begin(key: string): void {
+    let done: (html?: string) => void = () => {};
+    const wait = new Promise<string | undefined>((resolve) => (done = resolve));
+    this.inflight.set(key, { wait, done });
+  }
+
+  /** Ends a render: stores the page when there is one and wakes the waiting requests. */
+  finish(key: string, html?: string): void {
+    if (html !== undefined) this.set(key, html);
+    const flight = this.inflight.get(key);
+    this.inflight.delete(key);
+    flight?.done(html);
+  }
+
   set(key: string, html: string): void {
     if (this.entries.size >= MAX_ENTRIES) {
       const oldest = this.entries.keys().next().value;
@@ -54,10 +81,23 @@ export async function servePublicCache(req: FastifyRequest, reply: FastifyReply)
   const cache = req.server.pageCache;
   const key = cache.key(req);
   if (key === null) return;
-  const html = cache.get(key);
-  if (html !== undefined) {
-    reply.header("x-page-cache", "hit");
-    return reply.code(200).type("text/html; charset=utf-8").send(html);
+  let html = cache.get(key);
+  if (html === undefined) {
+    const wait = cache.pending(key);
+    if (!wait) {
+      // No await before begin(): requests arriving in the same tick must see the render.
+      cache.begin(key);
+      reply.pageCacheKey = key;
+      return;
+    }
+    html = await wait;
   }
-  reply.pageCacheKey = key;
+  if (html === undefined) return; // the render we waited for was not cacheable: render anew
+  reply.header("x-page-cache", "hit");
+  return reply.code(200).type("text/html; charset=utf-8").send(html);
+}
+
+/** onResponse: releases requests that waited on a render that ended without a cacheable page. */
+export async function endPublicCache(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (reply.pageCacheKey !== null) req.server.pageCache.finish(reply.pageCacheKey);
 }

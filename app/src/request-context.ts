@@ -115,7 +115,8 @@ export function decoratePage(app: FastifyInstance): void {
         return this.view(template, ctx) as unknown as FastifyReply;
       }
       return this.viewAsync(template, ctx).then((html) => {
-        app.pageCache.set(cacheKey, html);
+        app.pageCache.finish(cacheKey, html);
+        this.pageCacheKey = null;
         return this.send(html);
       }) as unknown as FastifyReply;
     },

@@ -36,6 +36,17 @@ describe("public page cache", () => {
     assert.match(es.body, /fresh post/);
   });
 
+  it("renders a page once when many anonymous requests arrive together", async () => {
+    const res = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        app.inject({ url: "/explore?page=1", headers: { "accept-language": "en" } }),
+      ),
+    );
+    assert.ok(res.every((r) => r.statusCode === 200));
+    const hits = res.filter((r) => r.headers["x-page-cache"] === "hit").length;
+    assert.equal(hits, 9);
+  });
+
   it("does not cache 404s or pages carrying flash messages", async () => {
     const anon = new Client(app);
     await anon.get("/user/nobody");
