@@ -284,9 +284,10 @@ function write(rows: Row[], rssMb: number, searchUrl: string): void {
   const date = new Date().toISOString().slice(0, 16).replace("T", " ");
   const engine = searchUrl ? "on" : "off";
   const load = LOAD_AT_START;
+  const cacheNote = process.env.PAGE_CACHE_SECONDS === "0" ? " (page cache off)" : "";
   const lines = rows.map(
     (r) =>
-      `| ${date} | ${commit} | ${process.version} | ${r.name} \`${r.path}\` | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${rssMb} | ${engine} | ${load} |`,
+      `| ${date} | ${commit} | ${process.version} | ${r.name} \`${r.path}\`${cacheNote} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${rssMb} | ${engine} | ${load} |`,
   );
   fs.appendFileSync(file, lines.join("\n") + "\n");
   log(`appended ${lines.length} rows to ${file}`);
