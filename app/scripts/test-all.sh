@@ -3,7 +3,8 @@
 # node_modules already matches package-lock.json), lint, then every test suite — SQLite and
 # MariaDB route tests, search (OpenSearch), mail (SMTP), browser journey (Chromium).
 # Services come from ../tests/services/*.sh; the ones this script starts, it stops again.
-# Env: SKIP_SERVICES=1 runs only what needs no service; KEEP_SERVICES=1 leaves them running.
+# Env: SKIP_SERVICES=1 runs only what needs no service; KEEP_SERVICES=1 leaves them running;
+#      ALSO_ELASTICSEARCH=1 also runs the search suite against Elasticsearch 8 (port 19201).
 set -euo pipefail
 APP="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 SERVICES="$APP/../tests/services"
@@ -92,3 +93,16 @@ phase_start "tests"
 echo "[app-test] TEST_MYSQL_URL=${TEST_MYSQL_URL:+set} TEST_SEARCH_URL=${TEST_SEARCH_URL:-unset} TEST_SMTP_HOST=${TEST_SMTP_HOST:-unset}"
 npm test || die "tests failed"
 phase_end
+
+if [ "${ALSO_ELASTICSEARCH:-0}" = 1 ] && [ "${SKIP_SERVICES:-0}" != 1 ]; then
+  es_env=(SEARCH_ENGINE=elasticsearch SEARCH_PORT=19201 SEARCH_TRANSPORT_PORT=19301)
+  phase_start "start elasticsearch"
+  env "${es_env[@]}" bash "$SERVICES/opensearch.sh" start >"$SERVICES_DIR/app-test-elasticsearch.log" 2>&1 ||
+    { tail -20 "$SERVICES_DIR/app-test-elasticsearch.log" >&2; die "could not start elasticsearch"; }
+  phase_end
+  phase_start "search tests on elasticsearch"
+  TEST_SEARCH_URL=http://127.0.0.1:19201 node --import tsx --test --test-reporter=spec test/search.test.ts ||
+    die "search tests failed on elasticsearch"
+  phase_end
+  [ "${KEEP_SERVICES:-0}" = 1 ] || env "${es_env[@]}" bash "$SERVICES/opensearch.sh" stop >/dev/null 2>&1 || true
+fi

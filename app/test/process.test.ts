@@ -63,6 +63,19 @@ describe("processes", () => {
     assert.match(r.out, /configuration error, not retrying/);
   });
 
+  it("the CLI explains its usage and refuses reindex without ELASTICSEARCH_URL", async () => {
+    const usage = await run(process.execPath, ["dist/cli.js"], {});
+    assert.equal(usage.code, 2);
+    assert.match(usage.out, /usage: node dist\/cli.js <migrate\|reindex>/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "microblog-cli-"));
+    const r = await run(process.execPath, ["dist/cli.js", "reindex"], {
+      DATABASE_URL: `sqlite:///${dir}/a.db`,
+      ELASTICSEARCH_URL: "",
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.out, /ELASTICSEARCH_URL is not set/);
+  });
+
   it("the server refuses to start in production without SECRET_KEY", async () => {
     const r = await run(process.execPath, ["dist/server.js"], {
       NODE_ENV: "production",
