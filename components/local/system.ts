@@ -43,6 +43,9 @@ export class LocalSystem extends pulumi.ComponentResource {
     const search = this.dataService(name, args, args.spec.search, network, args.hostPorts.search);
     const app = this.container(name, prefix, args.spec.app, network, {
       image: args.spec.app.image,
+      // Stateless: a read-only root filesystem with a small scratch /tmp.
+      readOnly: true,
+      tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
       ports: [loopbackPort(args.spec.app.port, args.appPort)],
       dependsOn: [mysql.container, search.container, ...args.appDependsOn],
     });
@@ -99,6 +102,8 @@ export class LocalSystem extends pulumi.ComponentResource {
       image: pulumi.Input<string>;
       ports: docker.types.input.ContainerPort[];
       volumes?: docker.types.input.ContainerVolume[];
+      readOnly?: boolean;
+      tmpfs?: Record<string, string>;
       dependsOn: pulumi.Resource[];
     },
   ): docker.Container {
@@ -117,6 +122,8 @@ export class LocalSystem extends pulumi.ComponentResource {
         memorySwap: spec.memoryMb,
         restart: "unless-stopped",
         privileged: false,
+        readOnly: extra.readOnly ?? false,
+        tmpfs: extra.tmpfs,
         // Created only once healthy, so dependants start after a real readiness signal.
         wait: true,
         waitTimeout: waitTimeoutSeconds(spec.healthCheck),

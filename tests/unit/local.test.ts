@@ -133,6 +133,7 @@ describe("dev stack (local Docker)", () => {
       memorySwap: 1024,
       restart: "unless-stopped",
       privileged: false,
+      readOnly: false,
       wait: true,
       waitTimeout: 255,
     });
@@ -177,6 +178,8 @@ describe("dev stack (local Docker)", () => {
       assert.equal(find(resources, CONTAINER, c).inputs.wait, true, c);
     }
     assert.equal(r.inputs.image, `sha256:${"1".repeat(64)}`);
+    assert.equal(r.inputs.readOnly, true);
+    assert.deepEqual(r.inputs.tmpfs, { "/tmp": "rw,noexec,nosuid,size=64m" });
     assert.deepEqual(r.inputs.ports, [
       { internal: 5000, external: 8000, ip: "127.0.0.1", protocol: "tcp" },
     ]);
