@@ -5,6 +5,8 @@ import type { ServiceSpec } from "../services.js";
 
 /** Name of the task volume that holds a stateful service's data. */
 export const DATA_VOLUME = "data";
+/** Name of the task-local scratch volume of a stateless service (its root fs is read-only). */
+export const SCRATCH_VOLUME = "tmp";
 
 /** Env a service needs on Fargate beyond its target-neutral spec. */
 export function fargateEnv(spec: ServiceSpec): Record<string, string> {
@@ -60,9 +62,11 @@ export function containerDefinition(inputs: ContainerInputs): ContainerDefinitio
         "awslogs-stream-prefix": spec.name,
       },
     },
+    // Stateless services get a read-only root filesystem and a task-local /tmp.
+    readonlyRootFilesystem: spec.data === undefined,
     mountPoints:
       spec.data === undefined
-        ? []
+        ? [{ sourceVolume: SCRATCH_VOLUME, containerPath: "/tmp", readOnly: false }]
         : [{ sourceVolume: DATA_VOLUME, containerPath: spec.data.path, readOnly: false }],
     ulimits: spec.name === "search" ? [{ name: "nofile", softLimit: 65535, hardLimit: 65535 }] : [],
     // Data services get time to flush and close files on a stop.

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ServiceSpec } from "../services.js";
-import { containerDefinition, DATA_VOLUME } from "./container-def.js";
+import { containerDefinition, DATA_VOLUME, SCRATCH_VOLUME } from "./container-def.js";
 import { executionRole, storeSecrets, taskRole } from "./iam.js";
 
 /** Inputs of {@link FargateService}. */
@@ -170,7 +170,7 @@ export class FargateService extends pulumi.ComponentResource {
         containerDefinitions,
         volumes:
           args.efs === undefined
-            ? []
+            ? [{ name: SCRATCH_VOLUME }]
             : [
                 {
                   name: DATA_VOLUME,

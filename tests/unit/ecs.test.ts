@@ -209,7 +209,17 @@ describe("ecs stack (AWS Fargate)", () => {
         .retentionInDays,
       30,
     );
+    assert.equal(c?.readonlyRootFilesystem, true);
+    assert.deepEqual(c?.mountPoints, [
+      { sourceVolume: "tmp", containerPath: "/tmp", readOnly: false },
+    ]);
+    assert.deepEqual(
+      find(resources, "aws:ecs/taskDefinition:TaskDefinition", "microblog-app-taskdef").inputs
+        .volumes,
+      [{ name: "tmp" }],
+    );
     const [search] = containers(resources, "search");
+    assert.equal(search?.readonlyRootFilesystem, false);
     assert.ok(
       search?.environment?.some((e) => e.name === "node.store.allow_mmap" && e.value === "false"),
     );
