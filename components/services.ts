@@ -40,6 +40,11 @@ export interface ServiceSpec {
   readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
   readonly healthCheck: HealthCheckSpec;
   readonly memoryMb: number;
+  /**
+   * `uid:gid` the process runs as, stated here so renderers and the policy pack see it (the app
+   * image's USER); undefined = the image's own (data images start as root and drop privileges).
+   */
+  readonly user?: string;
   /** Stateful services keep their data here; stateless services have none. */
   readonly data?: DataSpec;
   /** Services that must be healthy before this one starts. */
@@ -66,6 +71,8 @@ export interface SystemInputs {
 
 /** Port the app listens on inside its container. */
 export const APP_PORT = 5000;
+/** The app image's non-root user (app/Dockerfile `USER`). */
+export const APP_USER = "10001:10001";
 /** MySQL database and user name (the chapter's `microblog`). */
 export const DB_NAME = "microblog";
 
@@ -170,6 +177,7 @@ function describeApp(
       `fetch("http://127.0.0.1:${APP_PORT}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
     ]),
     memoryMb: config.app.memoryMb,
+    user: APP_USER,
     dependsOn: ["mysql", "search"],
   };
 }

@@ -34,6 +34,7 @@ export function containerDefinition(inputs: ContainerInputs): ContainerDefinitio
     name: spec.name,
     image: inputs.image,
     essential: true,
+    ...(spec.user === undefined ? {} : { user: spec.user }),
     portMappings: [
       { containerPort: spec.port, hostPort: spec.port, protocol: "tcp", name: spec.name },
     ],

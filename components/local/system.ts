@@ -121,6 +121,7 @@ export class LocalSystem extends pulumi.ComponentResource {
         // Equal to memory: no swap, and Docker reports back what was set (no perpetual diff).
         memorySwap: spec.memoryMb,
         restart: "unless-stopped",
+        user: spec.user,
         privileged: false,
         readOnly: extra.readOnly ?? false,
         tmpfs: extra.tmpfs,

@@ -160,6 +160,8 @@ describe("ecs stack (AWS Fargate)", () => {
       );
       assert.doesNotMatch(JSON.stringify(c), /pw-/, svc);
     }
+    assert.equal(containers(resources, "app")[0]?.user, "10001:10001", "app runs as non-root");
+    assert.equal(containers(resources, "mysql")[0]?.user, undefined, "data images drop root");
     assert.deepEqual(containers(resources, "app")[0]?.secrets, [
       { name: "DATABASE_URL", valueFrom: arn("microblog-app-database-url") },
       { name: "SECRET_KEY", valueFrom: arn("microblog-app-secret-key") },

@@ -179,6 +179,7 @@ describe("dev stack (local Docker)", () => {
     }
     assert.equal(r.inputs.image, `sha256:${"1".repeat(64)}`);
     assert.equal(r.inputs.readOnly, true);
+    assert.equal(r.inputs.user, "10001:10001", "the app runs as the image's non-root user");
     assert.deepEqual(r.inputs.tmpfs, { "/tmp": "rw,noexec,nosuid,size=64m" });
     assert.deepEqual(r.inputs.ports, [
       { internal: 5000, external: 8000, ip: "127.0.0.1", protocol: "tcp" },
