@@ -21,6 +21,8 @@ const env = (name: string): string => {
 };
 
 const STACK = "e2e";
+/** Repository of the app image in the local registry; only this suite uses it. */
+const APP_REPOSITORY = "microblog-e2e/app";
 const timings: Record<string, number> = {};
 const state = { up: false, destroyed: false, failures: [] as string[] };
 let ctx: PulumiContext;
@@ -51,7 +53,25 @@ async function readOutputs(): Promise<void> {
   baseUrl = outputs.url;
 }
 
+/** Removes Docker objects a crashed earlier run of this stack left behind (names are ours). */
+function removeLeftovers(): void {
+  const prefix = `microblog-infra-${STACK}-`;
+  const list = (...args: string[]) =>
+    docker(...args)
+      .split("\n")
+      .filter((n) => n.startsWith(prefix));
+  for (const c of list("ps", "-a", "--format", "{{.Names}}")) docker("rm", "-f", "-v", c);
+  for (const n of list("network", "ls", "--format", "{{.Name}}")) docker("network", "rm", n);
+  for (const v of list("volume", "ls", "--format", "{{.Name}}")) docker("volume", "rm", v);
+  const appImages = docker("images", "--format", "{{.Repository}} {{.ID}}")
+    .split("\n")
+    .filter((line) => line.split(" ")[0]?.endsWith(APP_REPOSITORY))
+    .map((line) => line.split(" ")[1]!);
+  for (const id of new Set(appImages)) docker("rmi", "-f", id);
+}
+
 before(async () => {
+  removeLeftovers();
   const work = env("E2E_WORK");
   ctx = {
     cwd: prepareProject(env("E2E_REPO"), join(work, "project"), STACK),
@@ -68,10 +88,11 @@ before(async () => {
   await set("searchEngine", env("E2E_SEARCH_ENGINE"));
   await set("searchImage", env("E2E_SEARCH_IMAGE"));
   await set("appBaseImage", env("E2E_NODE_IMAGE"));
-  await set("appBuildCaCertFile", "/etc/ssl/certs/ca-certificates.crt");
+  const caFile = process.env.E2E_CA_FILE ?? "";
+  if (caFile !== "") await set("appBuildCaCertFile", caFile);
   await set("appPort", env("E2E_APP_PORT"));
   await set("registryServer", env("E2E_REGISTRY"));
-  await set("registryRepository", "microblog-e2e/app");
+  await set("registryRepository", APP_REPOSITORY);
   await set("registryUsername", env("E2E_REGISTRY_USER"));
   await set("registryPassword", env("E2E_REGISTRY_PASSWORD"), true);
 });
@@ -145,7 +166,13 @@ test("app-only change: only the image and the app container change; data survive
     .filter((s) => s.op !== "same" && s.op !== "read")
     .map((s) => `${s.op} ${urnParts(s.urn).type}::${urnParts(s.urn).name}`);
   const touched = [...new Set(changed.map((c) => c.split(" ")[1]!.split("::")[0]!))].sort();
-  assert.deepEqual(touched, ["docker:index/container:Container", "docker:index/image:Image"]);
+  // The Image, the app container, and the RemoteImage handle that removes the old local app
+  // image (docker.Image never deletes what it built).
+  assert.deepEqual(touched, [
+    "docker:index/container:Container",
+    "docker:index/image:Image",
+    "docker:index/remoteImage:RemoteImage",
+  ]);
   assert.ok(
     changed.every((c) => !/::.*(mysql|search)/.test(c) || /Image::/.test(c)),
     `only the app changes: ${changed.join(", ")}`,
@@ -200,8 +227,14 @@ test("a bad config value fails preview with the config error and changes nothing
     await pulumiOk(ctx, ["config", "set", "appPort", env("E2E_APP_PORT")]);
   }
   const afterState = (await pulumiOk(ctx, ["stack", "export"])).stdout;
-  const resources = (s: string) =>
-    (JSON.parse(s) as { deployment: { resources?: unknown[] } }).deployment.resources;
+  // Secrets are re-encrypted with a fresh nonce whenever state is written, so compare what a
+  // touched resource would change: its identity, its id and its last-modified time.
+  const resources = (text: string) =>
+    (
+      JSON.parse(text) as {
+        deployment: { resources?: { urn: string; id?: string; modified?: string }[] };
+      }
+    ).deployment.resources?.map((r) => `${r.urn} ${r.id ?? ""} ${r.modified ?? ""}`);
   assert.deepEqual(resources(afterState), resources(before), "no resource was touched");
 });
 
@@ -219,7 +252,7 @@ test("destroy leaves no container, network or app image behind", async (t) => {
   const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n");
   assert.ok(!networks.includes(outputs.networkName), "network removed");
   const images = docker("images", "--format", "{{.Repository}}").split("\n");
-  assert.ok(!images.some((r) => r.endsWith("microblog-e2e/app")), `app image removed: ${images}`);
+  assert.ok(!images.some((r) => r.endsWith(APP_REPOSITORY)), `app image removed: ${images}`);
   const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n");
   const retained = Object.values(outputs.volumeNames).filter((v) => volumes.includes(v));
   const retain = /dataRetainOnDelete:\s*true/.test(
@@ -229,18 +262,14 @@ test("destroy leaves no container, network or app image behind", async (t) => {
 });
 
 after(async () => {
-  if (state.up && !state.destroyed) {
+  // Also after a failed `up`: whatever it did create must go.
+  if (ctx !== undefined && !state.destroyed) {
     await pulumi(ctx, ["destroy", "--yes", "--skip-preview"]);
   }
-  // Retained data volumes hold a database initialised with this run's generated password: drop
-  // them so the next run starts from nothing.
-  for (const volume of Object.values(outputs?.volumeNames ?? {})) {
-    try {
-      docker("volume", "rm", volume);
-    } catch {
-      // Not retained: already gone.
-    }
-  }
+  // Retained data volumes hold a database initialised with this run's generated password, and a
+  // failed run may leave more: remove every Docker object of this stack so the next run starts
+  // from nothing.
+  removeLeftovers();
   writeFileSync(join(env("E2E_WORK"), "timings.json"), JSON.stringify(timings, null, 2));
   console.log(`e2e timings (s): ${JSON.stringify(timings)}`);
 });

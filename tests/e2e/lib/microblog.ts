@@ -9,14 +9,18 @@ import { Browser, waitFor } from "./http-client.js";
 export async function registerAndLogin(baseUrl: string, username: string): Promise<Browser> {
   const b = new Browser(baseUrl);
   const password = `pw-${username}-Aa1!long`;
-  const reg = await b.submit("/register", "/register", {
+  const reg = await b.submit("/auth/register", "/auth/register", {
     username,
     email: `${username}@example.test`,
     password,
     password2: password,
   });
   assert.equal(reg.status, 302, `register ${username}: ${reg.status} ${reg.body.slice(0, 300)}`);
-  const login = await b.submit("/login", "/login", { username, password, remember_me: "on" });
+  const login = await b.submit("/auth/login", "/auth/login", {
+    username,
+    password,
+    remember_me: "on",
+  });
   assert.equal(login.status, 302, `login ${username}: ${login.status} ${login.body.slice(0, 300)}`);
   const home = await b.get("/");
   assert.equal(home.status, 200, "the home page answers once logged in");
