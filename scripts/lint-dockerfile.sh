@@ -10,7 +10,7 @@ problems=()
 [ "$(grep -cE '^FROM ' "$file")" -ge 2 ] || problems+=("not multi-stage (needs 2+ FROM)")
 grep -qE '^ARG BASE_IMAGE=[^[:space:]]+:[^[:space:]]+' "$file" ||
   problems+=("no 'ARG BASE_IMAGE=<image>:<tag>' with a pinned default")
-grep -qiE '(:latest|:latest@)' "$file" && problems+=("uses a 'latest' tag")
+grep -vE '^[[:space:]]*#' "$file" | grep -qiE ':latest([@[:space:]]|$)' && problems+=("uses a 'latest' tag")
 last_user=$( (grep -E '^USER ' "$file" || true) | tail -1 | awk '{print $2}')
 case "$last_user" in
 "" | root | 0 | 0:0) problems+=("final USER is '${last_user:-unset}', must be non-root") ;;

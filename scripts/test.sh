@@ -21,9 +21,9 @@ BLOCKED_PHASES=()
 # Adds the counts printed by node's test runner (spec reporter: "ℹ pass N") in a phase's log.
 count_tests() {
   local log="$1" p f s
-  p=$(grep -aE '^(ℹ|#) pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
-  f=$(grep -aE '^(ℹ|#) fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
-  s=$(grep -aE '^(ℹ|#) skipped [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  p=$({ grep -aE '^(ℹ|#) pass [0-9]+' "$log" || true; } | awk '{s+=$3} END {print s+0}')
+  f=$({ grep -aE '^(ℹ|#) fail [0-9]+' "$log" || true; } | awk '{s+=$3} END {print s+0}')
+  s=$({ grep -aE '^(ℹ|#) skipped [0-9]+' "$log" || true; } | awk '{s+=$3} END {print s+0}')
   PASSED=$((PASSED + p))
   FAILED=$((FAILED + f))
   SKIPPED=$((SKIPPED + s))
