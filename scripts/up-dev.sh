@@ -50,9 +50,11 @@ if [ "$STAND_IN" = 1 ]; then
   pulumi config set mysqlImage "$MICROBLOG_E2E_MARIADB_IMAGE"
   pulumi config set searchImage "$MICROBLOG_E2E_ELASTICSEARCH_IMAGE"
   pulumi config set appBaseImage "$MICROBLOG_E2E_NODE_SLIM_IMAGE"
-  if [ -s /etc/ssl/certs/ca-certificates.crt ]; then
-    pulumi config set appBuildCaCertFile /etc/ssl/certs/ca-certificates.crt
-  fi
+  # Behind a TLS-intercepting proxy the app build needs the proxy's CA: the locally added CAs.
+  local_cas="$HOME/.config/microblog/local-cas.pem"
+  mkdir -p "$(dirname "$local_cas")"
+  cat /usr/local/share/ca-certificates/*.crt >"$local_cas" 2>/dev/null || true
+  if [ -s "$local_cas" ]; then pulumi config set appBuildCaCertFile "$local_cas"; fi
   step "Pulumi.dev.yaml now names the stand-in images (git diff shows it)"
 fi
 

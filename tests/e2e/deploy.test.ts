@@ -251,8 +251,10 @@ test("destroy leaves no container, network or app image behind", async (t) => {
   );
   const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n");
   assert.ok(!networks.includes(outputs.networkName), "network removed");
-  const images = docker("images", "--format", "{{.Repository}}").split("\n");
-  assert.ok(!images.some((r) => r.endsWith(APP_REPOSITORY)), `app image removed: ${images}`);
+  const images = docker("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}").split("\n");
+  const repository = (line: string) => line.slice(0, line.lastIndexOf(":"));
+  const left = images.filter((line) => repository(line.split(" ")[0]!).endsWith(APP_REPOSITORY));
+  assert.deepEqual(left, [], "no app image is left");
   const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n");
   const retained = Object.values(outputs.volumeNames).filter((v) => volumes.includes(v));
   const retain = /dataRetainOnDelete:\s*true/.test(

@@ -62,6 +62,12 @@ export E2E_MYSQL_IMAGE="$MICROBLOG_E2E_MARIADB_IMAGE" E2E_SEARCH_IMAGE="$MICROBL
 export E2E_SEARCH_ENGINE=elasticsearch E2E_NODE_IMAGE="$MICROBLOG_E2E_NODE_SLIM_IMAGE"
 export E2E_REGISTRY="127.0.0.1:${REGISTRY_PORT:-5001}" E2E_REGISTRY_USER="$REGISTRY_USER"
 export E2E_REGISTRY_PASSWORD="$REGISTRY_PASSWORD"
+# The app build fetches npm packages through this machine's TLS-intercepting proxy: hand the
+# build the CAs added locally to the trust store (not the whole bundle, too big for a build arg).
+E2E_CA_FILE="$WORK/local-cas.pem"
+cat /usr/local/share/ca-certificates/*.crt >"$E2E_CA_FILE" 2>/dev/null || true
+[ -s "$E2E_CA_FILE" ] || E2E_CA_FILE=""
+export E2E_CA_FILE
 rm -rf "$WORK/state" && mkdir -p "$WORK/state"
 node --import tsx --test --test-reporter=spec --test-concurrency=1 tests/e2e/deploy.test.ts
 done_phase
