@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Fetches a runnable search-engine distribution from Maven Central (the "integ-test-zip"
-# build: the engine's own server, no bundled JDK, run on the host's Java 17), checks its
-# SHA-1, unpacks it once into the cache and prints the unpacked directory.
+# Fetches a runnable search-engine distribution from Maven Central with Maven (the
+# "integ-test-zip" build: the engine's own server, no bundled JDK, run on the host's Java 17),
+# unpacks it once into the cache and prints the unpacked directory.
 #   search-dist.sh opensearch [2.19.6]       -> ~/.cache/microblog/opensearch/2.19.6/opensearch-2.19.6
 #   search-dist.sh elasticsearch [8.19.21]   -> ~/.cache/microblog/elasticsearch/8.19.21/elasticsearch-8.19.21
 # Used by opensearch.sh and by tests/e2e/images/build.sh. Progress goes to stderr.
@@ -16,7 +16,6 @@ case "$ENGINE" in
   elasticsearch) VERSION="${2:-8.19.21}"; GROUP=org/elasticsearch/distribution/integ-test-zip ;;
   *) die "unknown engine '$ENGINE'; allowed: opensearch, elasticsearch" ;;
 esac
-MAVEN="${MAVEN_CENTRAL_URL:-https://repo1.maven.org/maven2}"
 CACHE="$MICROBLOG_CACHE_DIR/$ENGINE/$VERSION"
 DIST="$CACHE/$ENGINE-$VERSION"
 ZIP="$CACHE/$ENGINE-$VERSION.zip"
@@ -33,17 +32,15 @@ if [ -x "$DIST/bin/$ENGINE" ] && [ -f "$DIST/.complete" ]; then
   echo "$DIST"
   exit 0
 fi
-command -v curl >/dev/null || apt_install curl ca-certificates
+command -v mvn >/dev/null || apt_install maven
 command -v unzip >/dev/null || apt_install unzip
 phase_start "download $ENGINE $VERSION from Maven Central" >&2
-url="$MAVEN/$GROUP/$ENGINE/$VERSION/$ENGINE-$VERSION.zip"
-want="$(curl -sSfL "$url.sha1" | cut -c1-40)" || die "cannot fetch $url.sha1"
-if [ ! -f "$ZIP" ] || [ "$(sha1sum "$ZIP" | cut -c1-40)" != "$want" ]; then
-  curl -sSfL -o "$ZIP.part" "$url" || die "cannot download $url"
-  got="$(sha1sum "$ZIP.part" | cut -c1-40)"
-  [ "$got" = "$want" ] || die "SHA-1 mismatch for $url: got $got, want $want"
-  mv "$ZIP.part" "$ZIP"
-fi
+# Maven resolves the artifact from its configured central repository and verifies checksums.
+artifact="${GROUP//\//.}:$ENGINE:$VERSION:zip"
+mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+  -Dartifact="$artifact" -DoutputDirectory="$CACHE" >"$CACHE/mvn.log" 2>&1 ||
+  { tail -20 "$CACHE/mvn.log" >&2; die "cannot download $artifact with Maven"; }
+[ -f "$ZIP" ] || die "Maven finished but $ZIP is missing"
 phase_end "$(du -h "$ZIP" | cut -f1)" >&2
 phase_start "unpack into $CACHE" >&2
 rm -rf "$DIST"

@@ -11,7 +11,7 @@
 #   microblog-e2e/elasticsearch:$ELASTICSEARCH_VERSION  Elasticsearch on OpenJDK 17
 # Env: NODE_VERSION (24.22.3), NPM_VERSION (11.21.2), OPENSEARCH_VERSION (2.19.6),
 #      ELASTICSEARCH_VERSION (8.19.21), MARIADB_DEB_VERSION (Debian's candidate),
-#      DEBIAN_MIRROR (http://deb.debian.org/debian), MICROBLOG_CACHE_DIR.
+#      DEBIAN_MIRROR (default: the first Debian URI in the host's apt sources), MICROBLOG_CACHE_DIR.
 set -euo pipefail
 HERE="$(dirname "$(readlink -f "$0")")"
 SERVICES="$(readlink -f "$HERE/../../services")"
@@ -23,7 +23,13 @@ NODE_VERSION="${NODE_VERSION:-24.22.3}"
 NPM_VERSION="${NPM_VERSION:-11.21.2}"
 OPENSEARCH_VERSION="${OPENSEARCH_VERSION:-2.19.6}"
 ELASTICSEARCH_VERSION="${ELASTICSEARCH_VERSION:-8.19.21}"
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The host's own Debian mirror (deb822 sources first, then the classic list).
+host_debian_mirror() {
+  { grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
+    grep -hsE '^deb ' /etc/apt/sources.list | awk '{print $2}'; } |
+    grep -E '/debian/?$' | head -1 | sed 's:/$::'
+}
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-$(host_debian_mirror)}"
 CACHE="$MICROBLOG_CACHE_DIR/images"
 DEBIAN_TAG=microblog-e2e/debian:bookworm
 NODE_TAG="microblog-e2e/node:$NODE_VERSION-bookworm"
