@@ -25,9 +25,9 @@ OPENSEARCH_VERSION="${OPENSEARCH_VERSION:-2.19.6}"
 ELASTICSEARCH_VERSION="${ELASTICSEARCH_VERSION:-8.19.21}"
 # The host's own Debian mirror (deb822 sources first, then the classic list).
 host_debian_mirror() {
-  { grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
-    grep -hsE '^deb ' /etc/apt/sources.list | awk '{print $2}'; } |
-    grep -E '/debian/?$' | head -1 | sed 's:/$::'
+  { grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources || true
+    grep -hsE '^deb ' /etc/apt/sources.list || true; } |
+    awk '{print $2}' | { grep -E '/debian/?$' || true; } | head -1 | sed 's:/$::'
 }
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-$(host_debian_mirror)}"
 CACHE="$MICROBLOG_CACHE_DIR/images"
