@@ -38,6 +38,13 @@ let outputs: {
 const docker = (...args: string[]): string =>
   execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 
+/** Local images of the app repository, as `repo:tag id digest` lines. */
+function appImages(): string[] {
+  return docker("images", "--digests", "--format", "{{.Repository}}:{{.Tag}} {{.ID}} {{.Digest}}")
+    .split("\n")
+    .filter((line) => line.includes(APP_REPOSITORY));
+}
+
 /** Skips a step when the deployment it needs is not there. */
 function needsUp(t: { skip: (msg: string) => void }): boolean {
   if (!state.up || state.destroyed) {
@@ -178,8 +185,10 @@ test("app-only change: only the image and the app container change; data survive
     `only the app changes: ${changed.join(", ")}`,
   );
   const mysqlId = docker("inspect", "--format", "{{.Id}}", outputs.containerNames.mysql);
+  t.diagnostic(`app images before the update: ${appImages().join(", ")}`);
   const res = await pulumiOk(ctx, ["up", "--yes", "--skip-preview"]);
   timings.appOnlyUpdate = res.seconds;
+  t.diagnostic(`app images after the update: ${appImages().join(", ")}`);
   await readOutputs();
   assert.equal(docker("inspect", "--format", "{{.Id}}", outputs.containerNames.mysql), mysqlId);
   assert.ok(await waitFor(async () => (await readiness(baseUrl))?.status === 200, 60));

@@ -41,6 +41,9 @@ phase "local registry with basic auth"
 export REGISTRY_USER=e2e
 REGISTRY_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
 export REGISTRY_PASSWORD
+# An empty registry each run: a previous run's image under the same source tag would be pulled
+# as build cache and left behind as a dangling image.
+bash tests/services/registry.sh reset
 bash tests/services/registry.sh start
 done_phase
 
