@@ -148,6 +148,27 @@ test("preview right after up reports no changes", async (t) => {
   assert.doesNotMatch(noop.stdout, /\d+ (created|updated|replaced|deleted)/);
 });
 
+test("the policy pack passes on the deployed stack (real engine)", async (t) => {
+  if (!needsUp(t)) return;
+  // The e2e stack is a copy of dev, so it gets dev's exemption from data protection.
+  const packConfig = join(env("E2E_WORK"), "policy-config.json");
+  writeFileSync(
+    packConfig,
+    JSON.stringify({ "data-protected-outside-dev": { unprotectedStacks: ["dev", STACK] } }),
+  );
+  const res = await pulumi(ctx, [
+    "preview",
+    "--policy-pack",
+    join(env("E2E_REPO"), "policy"),
+    "--policy-pack-config",
+    packConfig,
+    "--expect-no-changes",
+  ]);
+  assert.equal(res.code, 0, `policy preview failed:\n${res.stdout.slice(-4000)}${res.stderr}`);
+  assert.match(res.stdout, /microblog@v\d+\.\d+\.\d+/, "the pack ran and reported");
+  assert.doesNotMatch(res.stdout, /mandatory/, "no mandatory violation");
+});
+
 test("no credential in clear in outputs or state", async (t) => {
   if (!needsUp(t)) return;
   const out = await pulumiOk(ctx, ["stack", "output", "--json"]);

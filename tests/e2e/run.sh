@@ -25,6 +25,15 @@ source tests/e2e/engine/env.sh
 pulumi version
 done_phase
 
+phase "policy pack dependencies"
+stamp=policy/node_modules/.lock.sha256 # same stamp as tests/delivery/run.sh
+want=$(sha256sum policy/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  npm ci --prefix policy --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+fi
+done_phase
+
 phase "Docker engine"
 started_dockerd=0
 if ! docker info >/dev/null 2>&1; then started_dockerd=1; fi
