@@ -67,21 +67,6 @@ stop() {
   fi
 }
 
-status() {
-  if docker_ok; then
-    say "running ($(docker version -f '{{.Server.Version}}' 2>/dev/null))"
-  else
-    say "not running"
-    return 1
-  fi
-}
+status() { report_status "$(docker version -f '{{.Server.Version}}' 2>/dev/null)" docker_ok; }
 
-case "${1:-}" in
-  start | stop | reset) lock_service "$WORK" ;;
-esac
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) die "usage: $0 start|stop|status" ;;
-esac
+service_main "$WORK" "start stop status" "${1:-}"

@@ -106,3 +106,33 @@ lock_service() {
     flock 8
   fi
 }
+
+# report_status DESCRIPTION CHECK...: says "running: DESCRIPTION" when CHECK succeeds, else says
+# "not running" and fails (the `status` command of every service).
+report_status() {
+  local what=$1
+  shift
+  if "$@"; then
+    say "running: $what"
+  else
+    say "not running"
+    return 1
+  fi
+}
+
+# service_main WORK "CMD..." CMD: runs one command of a service script: the shell function named
+# after it, or `reset` (stop, then remove WORK). start, stop and reset take the service's lock.
+service_main() {
+  local work=$1 allowed=$2 cmd=${3:-}
+  case " $allowed " in
+    *" $cmd "*) ;;
+    *) die "usage: $0 ${allowed// /|}" ;;
+  esac
+  case "$cmd" in
+    start | stop | reset) lock_service "$work" ;;
+  esac
+  case "$cmd" in
+    reset) stop && rm -rf "$work" && say "removed $work" ;;
+    *) "$cmd" ;;
+  esac
+}

@@ -131,22 +131,6 @@ stop() {
   fi
 }
 
-status() {
-  if healthy; then
-    say "running: $URL ($ENGINE $VERSION)"
-  else
-    say "not running"
-    return 1
-  fi
-}
+status() { report_status "$URL ($ENGINE $VERSION)" healthy; }
 
-case "${1:-}" in
-  start | stop | reset) lock_service "$WORK" ;;
-esac
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  reset) stop && rm -rf "$WORK" && say "removed $WORK" ;;
-  *) die "usage: $0 start|stop|status|reset" ;;
-esac
+service_main "$WORK" "start stop status reset" "${1:-}"

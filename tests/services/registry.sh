@@ -138,23 +138,7 @@ stop() {
   fi
 }
 
-status() {
-  if pid_alive "$PIDFILE" && answers; then
-    say "running: $ADDR"
-  else
-    say "not running"
-    return 1
-  fi
-}
+registry_up() { pid_alive "$PIDFILE" && answers; }
+status() { report_status "$ADDR" registry_up; }
 
-case "${1:-}" in
-  start | stop | reset) lock_service "$WORK" ;;
-esac
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  verify) verify ;;
-  reset) stop && rm -rf "$WORK" && say "removed $WORK" ;;
-  *) die "usage: $0 start|stop|status|verify|reset" ;;
-esac
+service_main "$WORK" "start stop status verify reset" "${1:-}"

@@ -78,22 +78,9 @@ stop() {
   fi
 }
 
-status() {
-  if pid_alive "$PIDFILE" && port_open "$BIND" "$PORT"; then
-    say "running: smtp://$BIND:$PORT maildir $MAILDIR"
-  else
-    say "not running"
-    return 1
-  fi
-}
+smtp_up() { pid_alive "$PIDFILE" && port_open "$BIND" "$PORT"; }
+status() { report_status "smtp://$BIND:$PORT maildir $MAILDIR" smtp_up; }
+# clear: drop every received mail.
+clear() { rm -f "$MAILDIR"/new/* "$MAILDIR"/cur/* && say "cleared $MAILDIR"; }
 
-case "${1:-}" in
-  start | stop | reset) lock_service "$WORK" ;;
-esac
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  clear) rm -f "$MAILDIR"/new/* "$MAILDIR"/cur/* && say "cleared $MAILDIR" ;;
-  *) die "usage: $0 start|stop|status|clear" ;;
-esac
+service_main "$WORK" "start stop status clear" "${1:-}"
