@@ -40,30 +40,17 @@ export class EcsSecurityGroups extends pulumi.ComponentResource {
       );
     }
     for (const [from, to, port] of INTERNAL_FLOWS) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-${from}-to-${to}-in`,
-        {
-          securityGroupId: groups[to].id,
-          referencedSecurityGroupId: groups[from].id,
-          ipProtocol: "tcp",
-          fromPort: port,
-          toPort: port,
-          description: `${from} to ${to}`,
-        },
-        parent,
-      );
-      new aws.vpc.SecurityGroupEgressRule(
-        `${name}-${from}-to-${to}-out`,
-        {
-          securityGroupId: groups[from].id,
-          referencedSecurityGroupId: groups[to].id,
-          ipProtocol: "tcp",
-          fromPort: port,
-          toPort: port,
-          description: `${from} to ${to}`,
-        },
-        parent,
-      );
+      // One flow is two mirrored rules: ingress on the target, egress on the source.
+      const rule = (own: keyof typeof groups, peer: keyof typeof groups) => ({
+        securityGroupId: groups[own].id,
+        referencedSecurityGroupId: groups[peer].id,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        description: `${from} to ${to}`,
+      });
+      new aws.vpc.SecurityGroupIngressRule(`${name}-${from}-to-${to}-in`, rule(to, from), parent);
+      new aws.vpc.SecurityGroupEgressRule(`${name}-${from}-to-${to}-out`, rule(from, to), parent);
     }
     for (const port of args.publicPorts) {
       new aws.vpc.SecurityGroupIngressRule(
