@@ -94,7 +94,16 @@ export function describeSystem(inputs: SystemInputs): SystemSpec {
           "xpack.security.enabled": "false",
           ES_JAVA_OPTS: javaOpts,
         }
-      : { "discovery.type": "single-node", OPENSEARCH_JAVA_OPTS: javaOpts };
+      : {
+          "discovery.type": "single-node",
+          // The official OpenSearch 2.x image otherwise runs its demo security installer (which
+          // stops the container without OPENSEARCH_INITIAL_ADMIN_PASSWORD) and serves HTTPS with
+          // authentication; the app talks plain HTTP inside the private network, like the
+          // chapter's Elasticsearch with xpack security off.
+          DISABLE_INSTALL_DEMO_CONFIG: "true",
+          DISABLE_SECURITY_PLUGIN: "true",
+          OPENSEARCH_JAVA_OPTS: javaOpts,
+        };
 
   const mysql: ServiceSpec = {
     name: "mysql",

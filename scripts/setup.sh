@@ -1,13 +1,30 @@
 #!/usr/bin/env bash
-# Installs what the tests and the local deploy need on a fresh Debian machine (as root):
-# Debian packages, the root npm dependencies. Every step is skipped when already done.
+# Installs what the tests and the local deploy need on Debian 12 or Ubuntu 24.04 (as root):
+# distribution packages, the root npm dependencies. Every step is skipped when already done.
+#   setup.sh          everything the test suite needs
+#   setup.sh deploy   only what `scripts/up-dev.sh` needs (npm dependencies; Docker if absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { echo "--> setup: $*"; }
 t0=$(date +%s)
+MODE="${1:-all}"
+case "$MODE" in all | deploy) ;; *) echo "usage: $0 [all|deploy]" >&2 && exit 2 ;; esac
 
-APT_PACKAGES=(docker.io mariadb-server mariadb-client chromium debootstrap docker-registry
-  apache2-utils shellcheck curl unzip ca-certificates python3-venv openjdk-17-jre-headless)
+# Same packages on both distributions, except where a name or a packaging differs.
+APT_PACKAGES=(curl ca-certificates)
+# A Docker engine already installed (Docker CE on GitHub's runners, Docker Desktop) is kept:
+# docker.io would conflict with containerd.io.
+command -v docker >/dev/null || APT_PACKAGES+=(docker.io)
+if [ "$MODE" = all ]; then
+  APT_PACKAGES+=(mariadb-server mariadb-client debootstrap docker-registry apache2-utils
+    shellcheck unzip python3-venv openjdk-17-jre-headless)
+  # Ubuntu's `chromium` is a snap wrapper that does not run in containers or CI; a Chrome or
+  # Chromium already on the machine is used instead (the browser test finds it).
+  if ! command -v chromium >/dev/null && ! command -v google-chrome >/dev/null &&
+    ! command -v chromium-browser >/dev/null; then
+    APT_PACKAGES+=(chromium)
+  fi
+fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

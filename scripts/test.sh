@@ -39,8 +39,9 @@ phase_static() {
 phase_unit() { npm run --silent test:unit; }
 phase_delivery() { bash tests/delivery/run.sh; }
 phase_app() { bash app/scripts/test-all.sh; }
-phase_e2e() { bash tests/e2e/run.sh; }
+phase_e2e() { E2E_REPORT="$LOG_DIR/e2e-report.txt" bash tests/e2e/run.sh; }
 
+rm -f "$LOG_DIR/e2e-report.txt"
 for phase in "${PHASES[@]}"; do
   log="$LOG_DIR/$phase.log"
   echo "==> phase $phase: starting ($(date -u +%H:%M:%S))"
@@ -66,6 +67,19 @@ for phase in "${PHASES[@]}"; do
 done
 
 echo
+# Which engine and images ran the deploy, or why it did not run: never left for the log to tell.
+if [[ " ${PHASES[*]} " == *" e2e "* ]]; then
+  if [ -s "$LOG_DIR/e2e-report.txt" ]; then
+    cat "$LOG_DIR/e2e-report.txt"
+  else
+    echo "e2e: no report: the deploy suite stopped before choosing an engine (see $LOG_DIR/e2e.log)"
+  fi
+fi
+if [ ${#BLOCKED_PHASES[@]} -gt 0 ]; then
+  echo "!!! BLOCKED, NOT PASSED: ${BLOCKED_PHASES[*]} (this machine cannot run them; see above)"
+  # Where the whole path must be proven (the GitHub job), blocked is a failure.
+  if [ "${MICROBLOG_REQUIRE_ALL:-0}" = 1 ]; then FAILED_PHASES+=("${BLOCKED_PHASES[@]}"); fi
+fi
 echo "phases failed: ${FAILED_PHASES[*]:-none}; blocked: ${BLOCKED_PHASES[*]:-none}; logs in $LOG_DIR"
 if [ ${#FAILED_PHASES[@]} -gt 0 ] && [ "$FAILED" -eq 0 ]; then
   # A phase failed outside a test runner (lint, set-up): count it so the total cannot read green.

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # The main job on one machine: `pulumi up` of the dev stack (local Docker).
-#   bash scripts/up-dev.sh                    # official images (needs Docker Hub / elastic.co)
-#   bash scripts/up-dev.sh --stand-in-images  # machines without image registries: builds the
-#                                             # test-fixture images here and points dev at them
-# Uses the `pulumi` on PATH, or builds the engine from the Go module proxy when there is none;
-# starts a Docker engine if none answers. State goes to $PULUMI_BACKEND_URL (default: a file
-# backend in ~/.pulumi-microblog); the passphrase to $PULUMI_CONFIG_PASSPHRASE(_FILE) (default: a
-# generated file, mode 600, in ~/.config/microblog/).
+#   bash scripts/up-dev.sh                    # official images (Docker Hub, docker.elastic.co)
+#   bash scripts/up-dev.sh --stand-in-images  # machines without those registries: the stand-ins
+#                                             # built by harness/images/ replace them
+# With a `pulumi` on PATH (the official install) it is used as it is; without one the offline
+# harness builds the engine (harness/engine/). It starts a Docker engine if none answers.
+#
+# It never edits a tracked file. The stack's config comes from the committed Pulumi.dev.yaml,
+# copied with this machine's extras (stand-in images, a proxy CA for the app build) into a private
+# stack file, $MICROBLOG_HOME/stacks/Pulumi.dev.yaml, used through `--config-file`; that file also
+# keeps the stack's own encryption salt. State goes to $PULUMI_BACKEND_URL (default: a file backend
+# in ~/.pulumi-microblog); the passphrase to $PULUMI_CONFIG_PASSPHRASE(_FILE) (default: a generated
+# file, mode 600, in $MICROBLOG_HOME). MICROBLOG_HOME defaults to ~/.config/microblog.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$REPO"
+STACK=dev
 STAND_IN=0
 for arg in "$@"; do
   case "$arg" in
@@ -18,46 +24,62 @@ for arg in "$@"; do
   esac
 done
 step() { echo "==> up-dev: $*"; }
+HOME_DIR="${MICROBLOG_HOME:-$HOME/.config/microblog}"
+STACK_FILE="$HOME_DIR/stacks/Pulumi.$STACK.yaml"
 
-step "prerequisites"
-bash scripts/setup.sh
-if ! command -v pulumi >/dev/null; then
-  step "no pulumi on PATH: building the engine (cached after the first run)"
-  bash tests/e2e/engine/build.sh
-  # shellcheck source=/dev/null
-  source tests/e2e/engine/env.sh
-fi
-docker info >/dev/null 2>&1 || bash tests/services/dockerd.sh start
+step "prerequisites (npm ci when the lockfile changed)"
+bash scripts/setup.sh deploy
+step "Pulumi engine"
+# shellcheck source=harness/engine/use.sh
+source harness/engine/use.sh || exit $?
+step "Docker engine"
+docker info >/dev/null 2>&1 || bash harness/services/dockerd.sh start
 
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$HOME/.pulumi-microblog}"
 if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then mkdir -p "${PULUMI_BACKEND_URL#file://}"; fi
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  pass_file="$HOME/.config/microblog/passphrase"
+  pass_file="$HOME_DIR/passphrase"
   if [ ! -s "$pass_file" ]; then
-    mkdir -p "$(dirname "$pass_file")"
+    mkdir -p "$HOME_DIR"
     (umask 077 && head -c 24 /dev/urandom | base64 >"$pass_file")
     step "generated a stack passphrase in $pass_file (keep it: it decrypts the stack's secrets)"
   fi
   export PULUMI_CONFIG_PASSPHRASE_FILE="$pass_file"
 fi
-pulumi stack select dev --create --non-interactive
 
+# The search engine the committed stack asks for (the program's default is elasticsearch).
+engine="$(sed -n 's/^ *microblog-infra:searchEngine: *"\{0,1\}\([a-z]*\).*/\1/p' "Pulumi.$STACK.yaml")"
+engine="${engine:-elasticsearch}"
+extras=()
 if [ "$STAND_IN" = 1 ]; then
-  step "stand-in images (built here; see tests/e2e/images/README.md)"
-  bash tests/e2e/images/build.sh
-  # shellcheck source=/dev/null
-  source "${MICROBLOG_CACHE_DIR:-$HOME/.cache/microblog}/images/tags.env"
-  pulumi config set mysqlImage "$MICROBLOG_E2E_MARIADB_IMAGE"
-  pulumi config set searchImage "$MICROBLOG_E2E_ELASTICSEARCH_IMAGE"
-  pulumi config set appBaseImage "$MICROBLOG_E2E_NODE_SLIM_IMAGE"
+  step "stand-in images for mysql, node and $engine (harness/images)"
+  # shellcheck source=harness/images/use.sh
+  MICROBLOG_IMAGES=stand-in source harness/images/use.sh "$engine"
+  search_image=MICROBLOG_${engine^^}_IMAGE
+  extras+=("mysqlImage=$MICROBLOG_MYSQL_IMAGE" "searchImage=${!search_image}"
+    "appBaseImage=$MICROBLOG_NODE_IMAGE")
   # Behind a TLS-intercepting proxy the app build needs the proxy's CA: the locally added CAs.
-  local_cas="$HOME/.config/microblog/local-cas.pem"
-  mkdir -p "$(dirname "$local_cas")"
+  local_cas="$HOME_DIR/local-cas.pem"
+  mkdir -p "$HOME_DIR"
   cat /usr/local/share/ca-certificates/*.crt >"$local_cas" 2>/dev/null || true
-  if [ -s "$local_cas" ]; then pulumi config set appBuildCaCertFile "$local_cas"; fi
-  step "Pulumi.dev.yaml now names the stand-in images (git diff shows it)"
+  if [ -s "$local_cas" ]; then extras+=("appBuildCaCertFile=$local_cas"); fi
 fi
 
-step "pulumi up (dev)"
-pulumi up --yes --stack dev --non-interactive
-step "Microblog is at $(pulumi stack output url --stack dev)"
+step "stack file $STACK_FILE (Pulumi.$STACK.yaml plus: ${extras[*]:-nothing})"
+if ! pulumi stack select "$STACK" --non-interactive >/dev/null 2>&1; then
+  # `pulumi stack init` writes the new stack's salt into Pulumi.<stack>.yaml next to Pulumi.yaml:
+  # create the stack from a scratch copy of the project file and keep that salt privately.
+  scratch="$(mktemp -d)"
+  cp Pulumi.yaml "$scratch/"
+  (cd "$scratch" && pulumi stack init "$STACK" --non-interactive)
+  mkdir -p "$(dirname "$STACK_FILE")"
+  cp "$scratch/Pulumi.$STACK.yaml" "$STACK_FILE"
+  rm -rf "$scratch"
+  pulumi stack select "$STACK" --non-interactive
+fi
+node --import tsx scripts/stack-file.ts "Pulumi.$STACK.yaml" "$STACK_FILE" "${extras[@]}"
+
+step "pulumi up ($STACK)"
+pulumi up --yes --stack "$STACK" --config-file "$STACK_FILE" --non-interactive
+step "Microblog is at $(pulumi stack output url --stack "$STACK")"
+step "later commands take the same file: pulumi preview --stack $STACK --config-file $STACK_FILE"

@@ -5,7 +5,7 @@
  * /explore, a user page, the home timeline (signed-in cookie) and /search. Samples the server's
  * RSS throughout. Prints the figures and appends dated rows to BENCHMARKS.md.
  *
- * Env: BENCH_MYSQL_URL (else TEST_MYSQL_URL, else `../tests/services/mariadb.sh start`) — its
+ * Env: BENCH_MYSQL_URL (else TEST_MYSQL_URL, else `../harness/services/mariadb.sh start`) — its
  * tables are dropped and re-seeded; BENCH_SEARCH_URL (else TEST_SEARCH_URL; /search is skipped
  * without one); BENCH_DURATION seconds per endpoint (10); BENCH_SKIP_SEED=1 reuses the data.
  */
@@ -41,7 +41,8 @@ function mysqlUrl(): string {
   const url = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL;
   if (url) return url;
   const script = path.join(ROOT, "..", "tests", "services", "mariadb.sh");
-  if (!fs.existsSync(script)) throw new Error("set BENCH_MYSQL_URL (no tests/services/mariadb.sh)");
+  if (!fs.existsSync(script))
+    throw new Error("set BENCH_MYSQL_URL (no harness/services/mariadb.sh)");
   execFileSync("bash", [script, "start"], { stdio: "inherit" });
   const dir = process.env.MICROBLOG_SERVICES_DIR ?? "/tmp/microblog-services";
   return fs.readFileSync(path.join(dir, "mariadb", "url"), "utf8").trim();

@@ -2,12 +2,12 @@
 # Runs the app's whole check with real services: installs dependencies (npm ci, skipped when
 # node_modules already matches package-lock.json), lint, then every test suite — SQLite and
 # MariaDB route tests, search (OpenSearch), mail (SMTP), browser journey (Chromium).
-# Services come from ../tests/services/*.sh; the ones this script starts, it stops again.
+# Services come from ../harness/services/*.sh; the ones this script starts, it stops again.
 # Env: SKIP_SERVICES=1 runs only what needs no service; KEEP_SERVICES=1 leaves them running;
 #      ALSO_ELASTICSEARCH=1 also runs the search suite against Elasticsearch 8 (port 19201).
 set -euo pipefail
 APP="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
-SERVICES="$APP/../tests/services"
+SERVICES="$APP/../harness/services"
 SERVICES_DIR="${MICROBLOG_SERVICES_DIR:-/tmp/microblog-services}"
 cd "$APP"
 
@@ -48,7 +48,7 @@ npm run -s lint >/dev/null || { npm run -s lint; die "lint failed"; }
 phase_end
 
 # ---- services ----
-# start_service NAME: starts tests/services/NAME.sh unless it already answers.
+# start_service NAME: starts harness/services/NAME.sh unless it already answers.
 start_service() {
   local name="$1"
   [ -f "$SERVICES/$name.sh" ] || { echo "[app-test] $SERVICES/$name.sh not found; its tests will be skipped"; return 1; }
@@ -77,7 +77,15 @@ if [ "${SKIP_SERVICES:-0}" != 1 ]; then
     TEST_SEARCH_URL="$(cat "$SERVICES_DIR/opensearch/url")"
     export TEST_SEARCH_URL
   fi
-  if [ ! -x /usr/bin/chromium ]; then
+  # A Chrome or Chromium already installed is used (GitHub's Ubuntu runners ship google-chrome;
+  # Ubuntu's chromium package is a snap wrapper); Debian's chromium is installed otherwise.
+  for browser in chromium google-chrome chromium-browser; do
+    if [ -z "${CHROMIUM_PATH:-}" ] && command -v "$browser" >/dev/null; then
+      CHROMIUM_PATH="$(command -v "$browser")"
+      export CHROMIUM_PATH
+    fi
+  done
+  if [ -z "${CHROMIUM_PATH:-}" ]; then
     phase_start "install chromium"
     if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
       apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null || die "apt-get update failed"

@@ -16,7 +16,7 @@ const maildir = process.env.TEST_SMTP_MAILDIR;
 const skip =
   host && maildir
     ? false
-    : "TEST_SMTP_HOST/TEST_SMTP_MAILDIR not set (tests/services/smtp.sh start)";
+    : "TEST_SMTP_HOST/TEST_SMTP_MAILDIR not set (harness/services/smtp.sh start)";
 
 describe("mail through a real SMTP server", { skip }, () => {
   const tag = randomBytes(4).toString("hex");

@@ -8,7 +8,7 @@ else {
   describe("routes on MariaDB", () => {
     it(
       "needs a database",
-      { skip: "TEST_MYSQL_URL not set (tests/services/mariadb.sh start)" },
+      { skip: "TEST_MYSQL_URL not set (harness/services/mariadb.sh start)" },
       () => {},
     );
   });

@@ -15,7 +15,7 @@ const url = process.env.TEST_SEARCH_URL?.replace(/\/+$/, "");
 
 describe(
   "search with a real engine",
-  { skip: url ? false : "TEST_SEARCH_URL not set (tests/services/opensearch.sh start)" },
+  { skip: url ? false : "TEST_SEARCH_URL not set (harness/services/opensearch.sh start)" },
   () => {
     const index = `test-posts-${randomBytes(4).toString("hex")}`;
     let app: FastifyInstance;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the preview-summary fixtures from the real engine (see fixtures/README.md).
 #   bash tests/delivery/make-fixtures.sh
-# Needs: the Pulumi CLI with the random and docker plugins (tests/e2e/engine/build.sh, then
-# `source tests/e2e/engine/env.sh`, or `pulumi` already on PATH), a Docker engine
-# (tests/services/dockerd.sh start), and a local image with `sleep` (FIXTURE_IMAGE).
+# Needs: the Pulumi CLI with the random and docker plugins (harness/engine/build.sh, then
+# `source harness/engine/env.sh`, or `pulumi` already on PATH), a Docker engine
+# (harness/services/dockerd.sh start), and a local image with `sleep` (FIXTURE_IMAGE).
 # Deploys stage 1 of tests/delivery/fixture-program under a file:// backend in a temp dir,
 # previews stage 2 (and stage 1 again, and stage 1 with the policy pack), then destroys.
 set -euo pipefail
@@ -20,13 +20,13 @@ die() {
 t0=$(date +%s)
 phase() { echo "make-fixtures: $1 ($(($(date +%s) - t0)) s)"; }
 
-if ! command -v pulumi >/dev/null && [[ -f "$ROOT/tests/e2e/engine/env.sh" ]]; then
+if ! command -v pulumi >/dev/null && [[ -f "$ROOT/harness/engine/env.sh" ]]; then
   # shellcheck source=/dev/null
-  source "$ROOT/tests/e2e/engine/env.sh"
+  source "$ROOT/harness/engine/env.sh"
 fi
-command -v pulumi >/dev/null || die "no pulumi CLI: run tests/e2e/engine/build.sh, then source tests/e2e/engine/env.sh"
-docker info >/dev/null 2>&1 || die "no Docker engine: run tests/services/dockerd.sh start"
-docker image inspect "$IMAGE" >/dev/null 2>&1 || die "image $IMAGE is missing: build it (tests/e2e/images/build.sh) or set FIXTURE_IMAGE"
+command -v pulumi >/dev/null || die "no pulumi CLI: run harness/engine/build.sh, then source harness/engine/env.sh"
+docker info >/dev/null 2>&1 || die "no Docker engine: run harness/services/dockerd.sh start"
+docker image inspect "$IMAGE" >/dev/null 2>&1 || die "image $IMAGE is missing: build it (harness/images/build.sh) or set FIXTURE_IMAGE"
 phase "pulumi $(pulumi version), docker $(docker version -f '{{.Server.Version}}'), image $IMAGE"
 
 rm -rf "$WORK"

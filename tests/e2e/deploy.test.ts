@@ -1,28 +1,23 @@
 /**
- * End to end, for real: the Pulumi CLI built here deploys the dev stack's configuration onto the
- * Docker engine started by run.sh, with the stand-in images built by images/build.sh and the app
- * image pushed to the local registry. Steps run in order and share one deployment; a step whose
- * prerequisite failed is skipped with the reason. `run.sh` sets the E2E_* variables.
+ * End to end, for real: a real Pulumi engine (the official CLI or the one built here, see run.sh)
+ * deploys the dev stack's configuration onto the Docker engine started by run.sh, with the
+ * official images or their stand-ins, and the app image pushed to the local registry. Steps run
+ * in order and share one deployment; a step whose prerequisite failed is skipped with the reason.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { CONFIG_KEYS, SEARCH_IMAGE_DEFAULTS } from "../../components/config-schema.js";
 import { Browser, waitFor } from "./lib/http-client.js";
 import { follow, post, readiness, registerAndLogin, searchFinds } from "./lib/microblog.js";
-import { prepareProject } from "./lib/project.js";
 import { pulumi, pulumiOk, previewSteps, urnParts, type PulumiContext } from "./lib/pulumi-cli.js";
-
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run tests/e2e/run.sh, not this file directly`);
-  return value;
-};
+import { createStack, env } from "./lib/stack.js";
 
 const STACK = "e2e";
 /** Repository of the app image in the local registry; only this suite uses it. */
-const APP_REPOSITORY = "microblog-e2e/app";
+const APP_REPOSITORY = `microblog-e2e/${STACK}`;
 const timings: Record<string, number> = {};
 const state = { up: false, destroyed: false, failures: [] as string[] };
 let ctx: PulumiContext;
@@ -79,32 +74,10 @@ function removeLeftovers(): void {
 
 before(async () => {
   removeLeftovers();
-  const work = env("E2E_WORK");
-  ctx = {
-    cwd: prepareProject(env("E2E_REPO"), join(work, "project"), STACK),
-    backendUrl: `file://${join(work, "state")}`,
-    passphrase: env("E2E_PASSPHRASE"),
-    stack: STACK,
-  };
-  await pulumiOk(ctx, ["stack", "select", STACK, "--create"]);
-  const set = (key: string, value: string, secret = false) =>
-    pulumiOk(ctx, ["config", "set", ...(secret ? ["--secret"] : []), key, value]);
-  // Only what this machine needs differently from the dev stack: images that cannot be pulled
-  // here, the proxy CA for the build, the local registry, and a port free for the test.
-  await set("mysqlImage", env("E2E_MYSQL_IMAGE"));
-  await set("searchEngine", env("E2E_SEARCH_ENGINE"));
-  await set("searchImage", env("E2E_SEARCH_IMAGE"));
-  await set("appBaseImage", env("E2E_NODE_IMAGE"));
-  const caFile = process.env.E2E_CA_FILE ?? "";
-  if (caFile !== "") await set("appBuildCaCertFile", caFile);
-  await set("appPort", env("E2E_APP_PORT"));
-  await set("registryServer", env("E2E_REGISTRY"));
-  await set("registryRepository", APP_REPOSITORY);
-  await set("registryUsername", env("E2E_REGISTRY_USER"));
-  await set("registryPassword", env("E2E_REGISTRY_PASSWORD"), true);
+  ctx = await createStack(STACK, "elasticsearch", { appPort: env("E2E_APP_PORT") });
 });
 
-test("up from nothing: the app answers on 127.0.0.1 and /readyz is green", async () => {
+test("up from nothing: the app answers on 127.0.0.1 and /readyz is green", async (t) => {
   const res = await pulumiOk(ctx, ["up", "--yes", "--skip-preview"]);
   timings.upFromEmpty = res.seconds;
   state.up = true;
@@ -119,6 +92,20 @@ test("up from nothing: the app answers on 127.0.0.1 and /readyz is green", async
   assert.match(published, /^5000\/tcp -> 127\.0\.0\.1:\d+$/m, "app published on loopback only");
   assert.equal(docker("port", outputs.containerNames.mysql), "", "MySQL is not published");
   assert.equal(docker("port", outputs.containerNames.search), "", "search is not published");
+  // The images that ran are the ones run.sh chose: the program's defaults or the stand-ins.
+  const ran = (c: string) => docker("inspect", "--format", "{{.Config.Image}}", c);
+  const standIn = env("E2E_IMAGES_KIND") === "stand-in";
+  t.diagnostic(
+    `images: ${ran(outputs.containerNames.mysql)} ${ran(outputs.containerNames.search)}`,
+  );
+  assert.equal(
+    ran(outputs.containerNames.mysql),
+    standIn ? env("E2E_MYSQL_IMAGE") : CONFIG_KEYS.mysqlImage.default,
+  );
+  assert.equal(
+    ran(outputs.containerNames.search),
+    standIn ? env("E2E_ELASTICSEARCH_IMAGE") : SEARCH_IMAGE_DEFAULTS.elasticsearch,
+  );
 });
 
 const word = `zephyr${Date.now().toString(36)}`;

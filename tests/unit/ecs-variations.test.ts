@@ -25,6 +25,16 @@ describe("ecs stack variations", () => {
     );
   });
 
+  it("runs OpenSearch over plain HTTP without the official image's demo security", async () => {
+    const { resources } = await evaluate("ecs", { searchEngine: "opensearch" });
+    const search = containers(resources, "search")[0];
+    const env = Object.fromEntries((search?.environment ?? []).map((e) => [e.name, e.value]));
+    assert.equal(env.DISABLE_INSTALL_DEMO_CONFIG, "true");
+    assert.equal(env.DISABLE_SECURITY_PLUGIN, "true");
+    assert.equal(env["discovery.type"], "single-node");
+    assert.equal(search?.image, "opensearchproject/opensearch:2.19.3");
+  });
+
   it("uses an existing VPC without creating network resources", async () => {
     const { resources } = await evaluate("ecs", {
       vpcId: "vpc-0123456789abcdef0",

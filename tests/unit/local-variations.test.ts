@@ -92,7 +92,7 @@ describe("dev stack variations", () => {
     ]);
   });
 
-  it("runs OpenSearch with a minimal env and its own data path", async () => {
+  it("runs OpenSearch over plain HTTP without the official image's demo security", async () => {
     const { resources } = await evaluate("dev", {
       searchEngine: "opensearch",
       searchMemoryMb: "1024",
@@ -100,6 +100,8 @@ describe("dev stack variations", () => {
     const r = find(resources, CONTAINER, "microblog-search");
     assert.deepEqual(r.inputs.envs, [
       "discovery.type=single-node",
+      "DISABLE_INSTALL_DEMO_CONFIG=true",
+      "DISABLE_SECURITY_PLUGIN=true",
       "OPENSEARCH_JAVA_OPTS=-Xms512m -Xmx512m",
     ]);
     assert.deepEqual(r.inputs.volumes, [

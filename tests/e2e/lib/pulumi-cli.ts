@@ -35,8 +35,9 @@ export function pulumi(ctx: PulumiContext, args: readonly string[]): Promise<Cli
         ...process.env,
         PULUMI_BACKEND_URL: ctx.backendUrl,
         PULUMI_CONFIG_PASSPHRASE: ctx.passphrase,
+        // Plugin acquisition is left as the environment has it: the official CLI downloads the
+        // plugins the program asks for; the engine built here switches it off (engine/env.sh).
         PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_STACK: ctx.stack,
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -9,7 +9,7 @@
 #      MARIADB_PASSWORD (microblog-test-pw), MICROBLOG_SERVICES_DIR (/tmp/microblog-services).
 set -euo pipefail
 SERVICE_NAME=mariadb
-# shellcheck source=tests/services/lib.sh
+# shellcheck source=harness/services/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 WORK="$MICROBLOG_SERVICES_DIR/mariadb"

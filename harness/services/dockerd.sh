@@ -7,7 +7,7 @@
 #      MICROBLOG_SERVICES_DIR (default /tmp/microblog-services).
 set -euo pipefail
 SERVICE_NAME=dockerd
-# shellcheck source=tests/services/lib.sh
+# shellcheck source=harness/services/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 WORK="$MICROBLOG_SERVICES_DIR/dockerd"

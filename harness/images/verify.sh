@@ -9,10 +9,10 @@
 set -euo pipefail
 HERE="$(dirname "$(readlink -f "$0")")"
 SERVICE_NAME=verify
-# shellcheck source=tests/services/lib.sh
-. "$HERE/../../services/lib.sh"
+# shellcheck source=harness/services/lib.sh
+. "$HERE/../services/lib.sh"
 TAGS="$MICROBLOG_CACHE_DIR/images/tags.env"
-[ -f "$TAGS" ] || die "no $TAGS; run tests/e2e/images/build.sh first"
+[ -f "$TAGS" ] || die "no $TAGS; run harness/images/build.sh first"
 # shellcheck disable=SC1090
 . "$TAGS"
 NET="microblog-e2e-verify-$$"

@@ -14,9 +14,9 @@
 #      DEBIAN_MIRROR (default: the first Debian URI in the host's apt sources), MICROBLOG_CACHE_DIR.
 set -euo pipefail
 HERE="$(dirname "$(readlink -f "$0")")"
-SERVICES="$(readlink -f "$HERE/../../services")"
+SERVICES="$(readlink -f "$HERE/../services")"
 SERVICE_NAME=images
-# shellcheck source=tests/services/lib.sh
+# shellcheck source=harness/services/lib.sh
 . "$SERVICES/lib.sh"
 
 NODE_VERSION="${NODE_VERSION:-24.22.3}"

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Source this (after tests/e2e/engine/build.sh) to use the locally built Pulumi engine:
-#   source tests/e2e/engine/env.sh
+# Source this (after harness/engine/build.sh) to use the locally built Pulumi engine:
+#   source harness/engine/env.sh
 # It sets no backend and no passphrase: callers choose PULUMI_BACKEND_URL (or
 # `pulumi login file://...`) and PULUMI_CONFIG_PASSPHRASE themselves.
 
@@ -9,7 +9,7 @@ MICROBLOG_PULUMI_BIN="${MICROBLOG_CACHE:-$HOME/.cache/microblog}/pulumi/$MICROBL
 export MICROBLOG_PULUMI_VERSION MICROBLOG_PULUMI_BIN
 
 if [[ ! -x $MICROBLOG_PULUMI_BIN/pulumi ]]; then
-  echo "[engine/env] $MICROBLOG_PULUMI_BIN/pulumi is missing: run tests/e2e/engine/build.sh" >&2
+  echo "[engine/env] $MICROBLOG_PULUMI_BIN/pulumi is missing: run harness/engine/build.sh" >&2
   # shellcheck disable=SC2317 # exit is reached only when the file is executed, not sourced
   return 1 2>/dev/null || exit 1
 fi

@@ -11,7 +11,7 @@
 set -euo pipefail
 SERVICE_NAME=registry
 HERE="$(dirname "$(readlink -f "$0")")"
-# shellcheck source=tests/services/lib.sh
+# shellcheck source=harness/services/lib.sh
 . "$HERE/lib.sh"
 
 WORK="$MICROBLOG_SERVICES_DIR/registry"
@@ -92,10 +92,10 @@ start() {
 
 verify() {
   answers || die "registry is not running; run '$0 start' first"
-  docker info >/dev/null 2>&1 || die "no Docker daemon; run tests/services/dockerd.sh start"
+  docker info >/dev/null 2>&1 || die "no Docker daemon; run harness/services/dockerd.sh start"
   local base="${VERIFY_BASE_IMAGE:-microblog-e2e/debian:bookworm}" dst="$ADDR/microblog-e2e/verify:$$"
   docker image inspect "$base" >/dev/null 2>&1 ||
-    die "image $base is missing; build it with tests/e2e/images/build.sh debian"
+    die "image $base is missing; build it with harness/images/build.sh debian"
   # A private client config, so root's ~/.docker/config.json is never touched.
   export DOCKER_CONFIG="$WORK/docker-config"
   mkdir -p "$DOCKER_CONFIG"

@@ -12,7 +12,7 @@
 set -euo pipefail
 SERVICE_NAME=opensearch
 HERE="$(dirname "$(readlink -f "$0")")"
-# shellcheck source=tests/services/lib.sh
+# shellcheck source=harness/services/lib.sh
 . "$HERE/lib.sh"
 
 ENGINE="${SEARCH_ENGINE:-opensearch}"

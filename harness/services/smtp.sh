@@ -9,7 +9,7 @@
 # Env: SMTP_PORT (2525), SMTP_BIND (127.0.0.1), AIOSMTPD_VERSION (1.4.6), MICROBLOG_SERVICES_DIR, MICROBLOG_CACHE_DIR.
 set -euo pipefail
 SERVICE_NAME=smtp
-# shellcheck source=tests/services/lib.sh
+# shellcheck source=harness/services/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 WORK="$MICROBLOG_SERVICES_DIR/smtp"

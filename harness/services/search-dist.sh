@@ -4,10 +4,10 @@
 # unpacks it once into the cache and prints the unpacked directory.
 #   search-dist.sh opensearch [2.19.6]       -> ~/.cache/microblog/opensearch/2.19.6/opensearch-2.19.6
 #   search-dist.sh elasticsearch [8.19.21]   -> ~/.cache/microblog/elasticsearch/8.19.21/elasticsearch-8.19.21
-# Used by opensearch.sh and by tests/e2e/images/build.sh. Progress goes to stderr.
+# Used by opensearch.sh and by harness/images/build.sh. Progress goes to stderr.
 set -euo pipefail
 SERVICE_NAME=search-dist
-# shellcheck source=tests/services/lib.sh
+# shellcheck source=harness/services/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
 ENGINE="${1:-opensearch}"

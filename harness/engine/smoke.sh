@@ -3,13 +3,13 @@
 # random.RandomPassword and, when a Docker engine answers, a docker.Network and a
 # docker.Container from a locally imported busybox image. Runs in a temp dir outside the
 # repo: login file://, stack init, up, preview --expect-no-changes, preview --json, destroy.
-#   tests/e2e/engine/smoke.sh            # keeps nothing (temp dir removed at exit)
-#   SMOKE_KEEP=1 tests/e2e/engine/smoke.sh  # keep the temp dir
-#   SMOKE_DOCKER=0 tests/e2e/engine/smoke.sh  # skip the Docker resources
+#   harness/engine/smoke.sh            # keeps nothing (temp dir removed at exit)
+#   SMOKE_KEEP=1 harness/engine/smoke.sh  # keep the temp dir
+#   SMOKE_DOCKER=0 harness/engine/smoke.sh  # skip the Docker resources
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../../.." && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
 IMAGE=microblog-engine-smoke-busybox:1
 log() { printf '[engine/smoke] %s\n' "$*"; }
 die() { printf '[engine/smoke] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -23,7 +23,7 @@ timed() {
 }
 
 [[ -d $REPO/node_modules/@pulumi/pulumi ]] || die "run npm install at $REPO first"
-# shellcheck source=tests/e2e/engine/env.sh
+# shellcheck source=harness/engine/env.sh
 source "$HERE/env.sh"
 
 WORK=$(mktemp -d /tmp/engine-smoke.XXXXXX)
