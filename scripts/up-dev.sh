@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on one machine: `pulumi up` of the dev stack (local Docker).
-#   bash scripts/up-dev.sh                    # official images (Docker Hub, docker.elastic.co)
-#   bash scripts/up-dev.sh --stand-in-images  # machines without those registries: the stand-ins
-#                                             # built by harness/images/ replace them
+#   bash scripts/up-dev.sh                    # official images when they can be pulled, else
+#                                             # the stand-ins of the offline harness
+#   bash scripts/up-dev.sh --official-images  # official images or fail
+#   bash scripts/up-dev.sh --stand-in-images  # the stand-ins built by harness/images/
 # With a `pulumi` on PATH (the official install) it is used as it is; without one the offline
 # harness builds the engine (harness/engine/). It starts a Docker engine if none answers.
 #
@@ -16,11 +17,12 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$REPO"
 STACK=dev
-STAND_IN=0
+IMAGES="${MICROBLOG_IMAGES:-auto}"
 for arg in "$@"; do
   case "$arg" in
-  --stand-in-images) STAND_IN=1 ;;
-  *) echo "usage: $0 [--stand-in-images]" >&2 && exit 2 ;;
+  --stand-in-images) IMAGES=stand-in ;;
+  --official-images) IMAGES=official ;;
+  *) echo "usage: $0 [--official-images | --stand-in-images]" >&2 && exit 2 ;;
   esac
 done
 step() { echo "==> up-dev: $*"; }
@@ -30,7 +32,7 @@ STACK_FILE="$HOME_DIR/stacks/Pulumi.$STACK.yaml"
 step "prerequisites (npm ci when the lockfile changed)"
 bash scripts/setup.sh deploy
 step "Pulumi engine"
-# shellcheck source=harness/engine/use.sh
+# shellcheck source=/dev/null
 source harness/engine/use.sh || exit $?
 step "Docker engine"
 docker info >/dev/null 2>&1 || bash harness/services/dockerd.sh start
@@ -51,19 +53,19 @@ fi
 engine="$(sed -n 's/^ *microblog-infra:searchEngine: *"\{0,1\}\([a-z]*\).*/\1/p' "Pulumi.$STACK.yaml")"
 engine="${engine:-elasticsearch}"
 extras=()
-if [ "$STAND_IN" = 1 ]; then
-  step "stand-in images for mysql, node and $engine (harness/images)"
-  # shellcheck source=harness/images/use.sh
-  MICROBLOG_IMAGES=stand-in source harness/images/use.sh "$engine"
+step "images for mysql, node and $engine ($IMAGES)"
+# shellcheck source=/dev/null
+MICROBLOG_IMAGES="$IMAGES" source harness/images/use.sh "$engine"
+if [ "$MICROBLOG_IMAGES_KIND" = stand-in ]; then
   search_image=MICROBLOG_${engine^^}_IMAGE
   extras+=("mysqlImage=$MICROBLOG_MYSQL_IMAGE" "searchImage=${!search_image}"
     "appBaseImage=$MICROBLOG_NODE_IMAGE")
-  # Behind a TLS-intercepting proxy the app build needs the proxy's CA: the locally added CAs.
-  local_cas="$HOME_DIR/local-cas.pem"
-  mkdir -p "$HOME_DIR"
-  cat /usr/local/share/ca-certificates/*.crt >"$local_cas" 2>/dev/null || true
-  if [ -s "$local_cas" ]; then extras+=("appBuildCaCertFile=$local_cas"); fi
 fi
+# Behind a TLS-intercepting proxy the app build needs the proxy's CA: the locally added CAs.
+local_cas="$HOME_DIR/local-cas.pem"
+mkdir -p "$HOME_DIR"
+cat /usr/local/share/ca-certificates/*.crt >"$local_cas" 2>/dev/null || true
+if [ -s "$local_cas" ]; then extras+=("appBuildCaCertFile=$local_cas"); fi
 
 step "stack file $STACK_FILE (Pulumi.$STACK.yaml plus: ${extras[*]:-nothing})"
 if ! pulumi stack select "$STACK" --non-interactive >/dev/null 2>&1; then

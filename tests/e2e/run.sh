@@ -21,7 +21,7 @@ report() { echo "$*" | tee -a "$REPORT"; }
 
 phase "Pulumi engine"
 rc=0
-# shellcheck source=harness/engine/use.sh
+# shellcheck source=/dev/null
 source harness/engine/use.sh || rc=$?
 if [ "$rc" = 3 ]; then
   report "e2e: BLOCKED: no Pulumi engine here (no pulumi on PATH, and the harness cannot build"
@@ -49,7 +49,7 @@ bash harness/services/dockerd.sh start
 done_phase
 
 phase "images (official when pullable, else stand-ins)"
-# shellcheck source=harness/images/use.sh
+# shellcheck source=/dev/null
 source harness/images/use.sh elasticsearch opensearch
 report "e2e images: $MICROBLOG_IMAGES_DESC"
 done_phase
