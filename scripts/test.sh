@@ -42,6 +42,9 @@ phase_app() { bash app/scripts/test-all.sh; }
 phase_e2e() { E2E_REPORT="$LOG_DIR/e2e-report.txt" bash tests/e2e/run.sh; }
 
 rm -f "$LOG_DIR/e2e-report.txt"
+# Tests never write into the checkout: what `git status` says now, it must say at the end.
+tree_state() { git status --porcelain=v1 2>/dev/null | sort; }
+TREE_BEFORE="$(tree_state)"
 for phase in "${PHASES[@]}"; do
   log="$LOG_DIR/$phase.log"
   echo "==> phase $phase: starting ($(date -u +%H:%M:%S))"
@@ -79,6 +82,11 @@ if [ ${#BLOCKED_PHASES[@]} -gt 0 ]; then
   echo "!!! BLOCKED, NOT PASSED: ${BLOCKED_PHASES[*]} (this machine cannot run them; see above)"
   # Where the whole path must be proven (the GitHub job), blocked is a failure.
   if [ "${MICROBLOG_REQUIRE_ALL:-0}" = 1 ]; then FAILED_PHASES+=("${BLOCKED_PHASES[@]}"); fi
+fi
+if [ "$(tree_state)" != "$TREE_BEFORE" ]; then
+  echo "!!! the test run changed the checkout (git status; tests must not):"
+  diff <(echo "$TREE_BEFORE") <(tree_state) || true
+  FAILED_PHASES+=(git-status)
 fi
 echo "phases failed: ${FAILED_PHASES[*]:-none}; blocked: ${BLOCKED_PHASES[*]:-none}; logs in $LOG_DIR"
 if [ ${#FAILED_PHASES[@]} -gt 0 ] && [ "$FAILED" -eq 0 ]; then
