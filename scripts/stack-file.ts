@@ -4,11 +4,13 @@
  *
  *   tsx scripts/stack-file.ts <committed.yaml> <out.yaml> [key=value ...]
  *
- * The output holds the committed file's `config:` block, then each `key=value` (a bare key is
- * namespaced with the project name, `aws:region` stays as written; an empty value removes the
- * key). The secrets-provider fields (`encryptionsalt`, `encryptedkey`, `secretsprovider`) never
- * come from the committed file: each stack keeps its own, taken from the previous `<out.yaml>`
- * when there is one, so a rewritten file still decrypts what it encrypted before.
+ * The output's config is, in order of precedence: each `key=value` (a bare key is namespaced with
+ * the project name, `aws:region` stays as written; an empty value removes the key), then the
+ * committed file's `config:`, then what the previous `<out.yaml>` held besides (values the user
+ * set with `pulumi config set --config-file <out.yaml>`, secrets included, are kept). The
+ * secrets-provider fields (`encryptionsalt`, `encryptedkey`, `secretsprovider`) never come from
+ * the committed file: each stack keeps its own, from the previous `<out.yaml>`, so a rewritten
+ * file still decrypts what it encrypted before.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -35,15 +37,15 @@ export function configKey(key: string): string {
 }
 
 /**
- * The stack file to write: `committed`'s config with `overrides` applied, and the secrets
- * provider of `previous` (if any). Nothing of `committed` but its `config` is kept.
+ * The stack file to write: `previous`'s config under `committed`'s under `overrides`, and the
+ * secrets provider of `previous` (if any). Nothing of `committed` but its `config` is kept.
  */
 export function composeStackFile(
   committed: StackFile,
   overrides: Readonly<Record<string, string>>,
   previous?: StackFile,
 ): StackFile {
-  const config: Record<string, unknown> = { ...(committed.config ?? {}) };
+  const config: Record<string, unknown> = { ...previous?.config, ...committed.config };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === "") delete config[configKey(key)];
     else config[configKey(key)] = value;

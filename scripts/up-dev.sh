@@ -52,7 +52,8 @@ fi
 # The search engine the committed stack asks for (the program's default is elasticsearch).
 engine="$(sed -n 's/^ *microblog-infra:searchEngine: *"\{0,1\}\([a-z]*\).*/\1/p' "Pulumi.$STACK.yaml")"
 engine="${engine:-elasticsearch}"
-extras=()
+# The keys this script manages are always written: set, or empty to remove an earlier value.
+extras=(mysqlImage= searchImage= appBaseImage= appBuildCaCertFile=)
 step "images for mysql, node and $engine ($IMAGES)"
 # shellcheck source=/dev/null
 MICROBLOG_IMAGES="$IMAGES" source harness/images/use.sh "$engine"
@@ -67,7 +68,7 @@ mkdir -p "$HOME_DIR"
 cat /usr/local/share/ca-certificates/*.crt >"$local_cas" 2>/dev/null || true
 if [ -s "$local_cas" ]; then extras+=("appBuildCaCertFile=$local_cas"); fi
 
-step "stack file $STACK_FILE (Pulumi.$STACK.yaml plus: ${extras[*]:-nothing})"
+step "stack file $STACK_FILE (Pulumi.$STACK.yaml plus: ${extras[*]})"
 if ! pulumi stack select "$STACK" --non-interactive >/dev/null 2>&1; then
   # `pulumi stack init` writes the new stack's salt into Pulumi.<stack>.yaml next to Pulumi.yaml:
   # create the stack from a scratch copy of the project file and keep that salt privately.

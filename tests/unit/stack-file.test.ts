@@ -16,23 +16,26 @@ describe("stack-file", () => {
     });
   });
 
-  it("keeps the previous private file's secrets provider and applies overrides", () => {
-    const previous = { encryptionsalt: "v1:own:salt", config: { stale: "x" } };
-    assert.deepEqual(
-      composeStackFile(
-        committed,
-        { mysqlImage: "m:1", appPort: "", "aws:region": "eu-west-1" },
-        previous,
-      ),
-      {
-        encryptionsalt: "v1:own:salt",
-        config: {
-          "microblog-infra:target": "local",
-          "microblog-infra:mysqlImage": "m:1",
-          "aws:region": "eu-west-1",
-        },
+  it("keeps the previous file's salt and own settings; committed config and overrides win", () => {
+    const previous = {
+      encryptionsalt: "v1:own:salt",
+      config: {
+        "microblog-infra:appPort": "9000",
+        "microblog-infra:registryPassword": { secure: "v1:abc" },
+        "microblog-infra:mysqlImage": "old:1",
       },
-    );
+    };
+    const overrides = { mysqlImage: "", searchImage: "s:1", "aws:region": "eu-west-1" };
+    assert.deepEqual(composeStackFile(committed, overrides, previous), {
+      encryptionsalt: "v1:own:salt",
+      config: {
+        "microblog-infra:appPort": "8000",
+        "microblog-infra:registryPassword": { secure: "v1:abc" },
+        "microblog-infra:target": "local",
+        "microblog-infra:searchImage": "s:1",
+        "aws:region": "eu-west-1",
+      },
+    });
   });
 
   it("namespaces bare keys with the project", () => {
