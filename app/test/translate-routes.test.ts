@@ -18,7 +18,7 @@ const ENGLISH = "Good morning everyone, the weather is lovely today";
 const FAILED_EN = "Error: the translation service failed.";
 const FAILED_ES = "Error: el servicio de traducción ha fallado.";
 
-type CsrfMode = "header" | "body" | "none" | { forged: string };
+type CsrfMode = "header" | "body" | "none" | { token: string };
 
 /** POSTs JSON to /translate the way public/translate.js does (CSRF token in X-CSRF-Token). */
 async function translate(
@@ -34,7 +34,7 @@ async function translate(
   let payload = body;
   if (csrf === "header") headers["x-csrf-token"] = await c.csrf();
   else if (csrf === "body") payload = { ...(body as object), _csrf: await c.csrf() };
-  else if (csrf !== "none") headers["x-csrf-token"] = csrf.forged;
+  else if (csrf !== "none") headers["x-csrf-token"] = csrf.token;
   headers.cookie = [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
   return c.app.inject({
     method: "POST",
@@ -201,7 +201,7 @@ describe("translate", () => {
 
     it("requires a valid CSRF token (403 JSON)", async () => {
       assertJsonError(await translate(alice, request, "none"), 403, /security token/);
-      assertJsonError(await translate(alice, request, { forged: "forged" }), 403, /security token/);
+      assertJsonError(await translate(alice, request, { token: "forged" }), 403, /security token/);
       assert.equal(stub.requests.length, 0);
     });
 
@@ -351,6 +351,16 @@ describe("translate", () => {
         FAILED_ES,
       );
       assert.equal(stub.requests.length, 0);
+    });
+
+    it("limits translations per user and minute (429 JSON)", async () => {
+      const erin = await signedIn(app, "erin");
+      const token = await erin.csrf();
+      for (let i = 0; i < 60; i++) {
+        assert.equal((await translate(erin, {}, { token })).statusCode, 400);
+      }
+      assertJsonError(await translate(erin, request, { token }), 429, /Too many attempts/);
+      assert.equal((await translate(alice, request)).statusCode, 200);
     });
 
     it("answers 503 JSON when the service is unreachable", async () => {
