@@ -29,7 +29,10 @@ import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
 import { mainRoutes } from "./routes/main.js";
 import { postRoutes } from "./routes/posts.js";
+import { translateRoutes } from "./routes/translate.js";
+import { translationSource } from "./language.js";
 import { SearchEngine } from "./search/engine.js";
+import { Translator } from "./translator.js";
 
 /** A flash message shown once on the next page. */
 export interface Flash {
@@ -53,6 +56,7 @@ declare module "fastify" {
     searchEngine: SearchEngine;
     mailer: Mailer;
     pageCache: PageCache;
+    translator: Translator;
   }
   interface FastifyRequest {
     user: User | null;
@@ -71,6 +75,8 @@ declare module "fastify" {
 export interface BuildOptions {
   db?: Knex;
   logger?: FastifyServerOptions["logger"];
+  /** Time limit of a Translator call in ms (default 5000). */
+  translatorTimeoutMs?: number;
 }
 
 /** Gravatar URL for an email (identicon when the address has no picture). */
@@ -100,6 +106,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorate("searchEngine", new SearchEngine(config.searchUrl, config.searchIndex, app.log));
   app.decorate("mailer", new Mailer(config.mail));
   app.decorate("pageCache", new PageCache(config.pageCacheSeconds * 1000));
+  app.decorate(
+    "translator",
+    new Translator({ ...config.translator, timeoutMs: opts.translatorTimeoutMs }),
+  );
   app.decorateReply("pageCacheKey", null);
   app.addHook("onClose", async () => {
     app.mailer.close();
@@ -145,6 +155,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         env.addGlobal("ago", relativeTime);
         env.addGlobal("when", absoluteTime);
         env.addGlobal("translator", translator);
+        env.addGlobal("translation_source", translationSource);
       },
     },
   });
@@ -164,5 +175,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(authRoutes, { prefix: "/auth" });
   await app.register(mainRoutes);
   await app.register(postRoutes);
+  await app.register(translateRoutes);
   return app;
 }

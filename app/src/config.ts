@@ -3,6 +3,7 @@
  * a bad value stops start-up with a message that names the variable.
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -65,7 +66,23 @@ const schema = z.object({
   AUTH_RATE_LIMIT: int(1, 100000).default(10),
   SHUTDOWN_TIMEOUT: int(1, 600).default(25),
   PAGE_CACHE_SECONDS: int(0, 300).default(2),
+  MS_TRANSLATOR_KEY: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,512}$/, { error: "must be printable ASCII without spaces" })
+    .default(""),
+  MS_TRANSLATOR_KEY_FILE: z.string().default(""),
+  MS_TRANSLATOR_REGION: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, { error: "must be an Azure region name such as westeurope" })
+    .default(""),
+  MS_TRANSLATOR_URL: optionalUrl.default(""),
 });
+
+/** Variables whose values are never echoed in error messages. */
+const SECRET_VARIABLES = new Set(["SECRET_KEY", "MAIL_PASSWORD", "MS_TRANSLATOR_KEY"]);
+
+/** Default base URL of Microsoft Translator (Text API v3, global endpoint). */
+export const DEFAULT_TRANSLATOR_URL = "https://api.cognitive.microsofttranslator.com";
 
 /** Validated app configuration. */
 export interface Config {
@@ -95,6 +112,12 @@ export interface Config {
   readonly shutdownTimeoutSeconds: number;
   /** Seconds anonymous public pages are cached (0 = off). */
   readonly pageCacheSeconds: number;
+  /** Microsoft Translator; an empty key means translation is off. */
+  readonly translator: {
+    readonly key: string;
+    readonly region: string;
+    readonly url: string;
+  };
 }
 
 /** Raised when an environment variable is missing or invalid; the message names it. */
@@ -119,7 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "?");
-      return `${name}=${JSON.stringify(input[name] ?? "")}: ${issue.message}`;
+      const shown = SECRET_VARIABLES.has(name) ? "[hidden]" : JSON.stringify(input[name] ?? "");
+      return `${name}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(`invalid environment: ${lines.join("; ")}`);
   }
@@ -130,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.SECRET_KEY !== "" && e.SECRET_KEY.length < 16) {
     throw new ConfigError("invalid environment: SECRET_KEY must be at least 16 characters long");
   }
+  const translatorKey = readTranslatorKey(e.MS_TRANSLATOR_KEY, e.MS_TRANSLATOR_KEY_FILE);
   const config: Config = {
     env: e.NODE_ENV,
     secretKey: e.SECRET_KEY || randomBytes(32).toString("hex"),
@@ -157,6 +182,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authRateLimit: e.AUTH_RATE_LIMIT,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
     pageCacheSeconds: e.PAGE_CACHE_SECONDS,
+    translator: {
+      key: translatorKey,
+      region: e.MS_TRANSLATOR_REGION,
+      url: (e.MS_TRANSLATOR_URL || DEFAULT_TRANSLATOR_URL).replace(/\/+$/, ""),
+    },
   };
   return Object.freeze(config);
+}
+
+/**
+ * The Translator key from MS_TRANSLATOR_KEY or from the file named by MS_TRANSLATOR_KEY_FILE
+ * (e.g. a mounted secret; surrounding whitespace is ignored). Setting both is an error, and no
+ * message ever contains the key.
+ */
+function readTranslatorKey(key: string, file: string): string {
+  if (key !== "" && file !== "") {
+    throw new ConfigError(
+      "invalid environment: MS_TRANSLATOR_KEY and MS_TRANSLATOR_KEY_FILE are both set; set only one",
+    );
+  }
+  if (file === "") return key;
+  let content: string;
+  try {
+    content = fs.readFileSync(file, "utf8").trim();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "read error";
+    throw new ConfigError(
+      `invalid environment: MS_TRANSLATOR_KEY_FILE=${JSON.stringify(file)}: cannot read the file (${code})`,
+    );
+  }
+  if (!/^[\x21-\x7e]{1,512}$/.test(content)) {
+    throw new ConfigError(
+      `invalid environment: MS_TRANSLATOR_KEY_FILE=${JSON.stringify(file)}: the file must hold one key ` +
+        "(printable ASCII without spaces)",
+    );
+  }
+  return content;
 }

@@ -56,6 +56,23 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   return reply.page("errors/4xx.njk", { status, message: userMessage(err, req) }, status);
 }
 
+/**
+ * Error handler of JSON endpoints (/translate): the same statuses and messages as the pages,
+ * as `{"error": "..."}`.
+ */
+export function jsonErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+  const t = req.t ?? ((k: string) => k);
+  reply.header("cache-control", "no-store");
+  if (status >= 500) {
+    req.log.error({ err }, "request failed");
+    notifyAdmins(req, err);
+    return reply.code(500).send({ error: t("error.500_title") });
+  }
+  req.log.info({ status, code: err.code }, err.message);
+  return reply.code(status).send({ error: userMessage(err, req) });
+}
+
 /** 404 page. */
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
   if (!req.t) return reply.code(404).send("Not Found");

@@ -104,6 +104,9 @@ export function decoratePage(app: FastifyInstance): void {
         locale: req.locale,
         current_user: req.user,
         search_enabled: app.searchEngine.enabled,
+        // Translate links only for signed-in readers: /translate needs a login, and anonymous
+        // pages (which the page cache may share) stay free of them.
+        translate_enabled: app.translator.enabled && Boolean(req.user),
         flashes: messages ?? [],
         csrf: () => (token ??= this.generateCsrf()),
         path: req.url,

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       database: parseDatabaseUrl(config.databaseUrl).describe,
       search: config.searchUrl ? "on" : "off",
       mail: config.mail.server ? "on" : "off",
+      translation: config.translator.key ? "on" : "off",
     },
     "microblog ready",
   );

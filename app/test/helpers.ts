@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import knexFactory, { type Knex } from "knex";
-import { buildApp } from "../src/app.js";
+import { buildApp, type BuildOptions } from "../src/app.js";
 import { loadConfig, type Config } from "../src/config.js";
 import { parseDatabaseUrl } from "../src/db/connection.js";
 import { migrateLatest } from "../src/db/migrations.js";
@@ -45,8 +45,9 @@ export async function freshDatabase(mysqlUrl?: string): Promise<{ url: string; d
 export async function makeApp(
   db: { url: string; db: Knex },
   env: Record<string, string> = {},
+  opts: Omit<BuildOptions, "db"> = {},
 ): Promise<FastifyInstance> {
-  const app = await buildApp(testConfig({ DATABASE_URL: db.url, ...env }), { db: db.db });
+  const app = await buildApp(testConfig({ DATABASE_URL: db.url, ...env }), { ...opts, db: db.db });
   return app;
 }
 
