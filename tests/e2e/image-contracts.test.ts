@@ -7,16 +7,15 @@
  * The same list, with its sources, is in harness/images/README.md.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { after, describe, it } from "node:test";
+import { docker } from "./lib/docker.js";
 import { waitFor } from "./lib/http-client.js";
 import { env } from "./lib/stack.js";
 
 const PFX = `mbc${process.pid}`;
 const NET = `${PFX}-net`;
 
-const docker = (...args: string[]): string =>
-  execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 /** Runs a docker command and reports success instead of throwing. */
 const dockerOk = (...args: string[]): boolean =>
   spawnSync("docker", args, { stdio: "ignore" }).status === 0;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import { SEARCH_IMAGE_DEFAULTS } from "../../components/config-schema.js";
+import { docker, runsImage } from "./lib/docker.js";
 import { waitFor } from "./lib/http-client.js";
 import { post, readiness, registerAndLogin, searchFinds } from "./lib/microblog.js";
 import { pulumi, pulumiOk, type PulumiContext } from "./lib/pulumi-cli.js";
@@ -16,9 +17,6 @@ import { createStack, env } from "./lib/stack.js";
 const STACK = "e2e-opensearch";
 let ctx: PulumiContext | undefined;
 let up = false;
-
-const docker = (...args: string[]): string =>
-  execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 
 before(async () => {
   const port = execFileSync("python3", [
@@ -39,9 +37,11 @@ test("opensearch stack: up, post, and the post is found through OpenSearch", asy
     url: string;
     containerNames: Record<"search", string>;
   };
-  const image = docker("inspect", "--format", "{{.Config.Image}}", outputs.containerNames.search);
   const standIn = env("E2E_IMAGES_KIND") === "stand-in";
-  assert.equal(image, standIn ? env("E2E_OPENSEARCH_IMAGE") : SEARCH_IMAGE_DEFAULTS.opensearch);
+  const ref = standIn ? env("E2E_OPENSEARCH_IMAGE") : SEARCH_IMAGE_DEFAULTS.opensearch;
+  const { ok, detail } = runsImage(outputs.containerNames.search, ref);
+  t.diagnostic(detail);
+  assert.ok(ok, detail);
   const ready = await waitFor(async () => (await readiness(outputs.url))?.status === 200, 90);
   assert.ok(ready, "/readyz became 200");
   assert.equal((await readiness(outputs.url))?.search, "up", "OpenSearch is wired");
