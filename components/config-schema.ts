@@ -55,12 +55,15 @@ const key = <T>(
   secret = false,
 ): Key<T> => ({ type, default: dflt, target: "both", secret, description, schema });
 
+/** Records a failure whose message says what is allowed. */
+const reject = (ctx: z.RefinementCtx, message: string, input: string): never => {
+  ctx.issues.push({ code: "custom", message, input });
+  return z.NEVER;
+};
 /** Pulumi hands every value over as a string. */
 const integer = z.string().transform((raw, ctx) => {
   const n = Number(raw);
-  if (raw.trim() !== "" && Number.isInteger(n)) return n;
-  ctx.issues.push({ code: "custom", message: "must be an integer", input: raw });
-  return z.NEVER;
+  return raw.trim() !== "" && Number.isInteger(n) ? n : reject(ctx, "must be an integer", raw);
 });
 const within = (min: number, max: number, zeroToo = false) =>
   z
@@ -79,18 +82,17 @@ const port = (dflt: number, description: string, optional = false) =>
     `${description} (1024-65535${optional ? "; 0 = not published" : ""}).`,
     integer.pipe(within(1024, 65535, optional)),
   );
-const numberIn = (
-  dflt: number,
-  allowed: readonly number[],
-  message: (list: string) => string,
-  description: string,
-) =>
+const numberIn = (dflt: number, allowed: readonly number[], why: string, description: string) =>
   key(
     "integer",
     dflt,
     `${description} (${allowed.join(", ")}).`,
-    integer.pipe(z.number().refine((n) => allowed.includes(n), message(allowed.join(", ")))),
+    integer.pipe(
+      z.number().refine((n) => allowed.includes(n), why.replace("{}", allowed.join(", "))),
+    ),
   );
+const fargateCpu = (dflt: number, description: string) =>
+  ecs(numberIn(dflt, [...FARGATE_MEMORY.keys()], "Fargate CPU must be one of {}", description));
 const oneOf = <const V extends readonly [string, ...string[]]>(
   values: V,
   dflt: V[number],
@@ -127,21 +129,18 @@ const text = (
     unsetOr(z.string().regex(opts.pattern ?? /^/, opts.expected)),
     opts.secret,
   );
+const WHY_NOT_PINNED = {
+  malformed: "malformed image reference",
+  untagged: "image has no tag or digest",
+  latest: 'tag "latest" is not pinned',
+};
 const pinnedImage = z.string().transform((ref, ctx) => {
   const problem = imageRefProblem(ref);
   if (problem === undefined) return ref;
-  const why = {
-    malformed: "malformed image reference",
-    untagged: "image has no tag or digest",
-    latest: 'tag "latest" is not pinned',
-  }[problem];
-  ctx.issues.push({
-    code: "custom",
-    message: `${why}; expected ${PINNED_IMAGE_EXAMPLE}`,
-    input: ref,
-  });
-  return z.NEVER;
+  return reject(ctx, `${WHY_NOT_PINNED[problem]}; expected ${PINNED_IMAGE_EXAMPLE}`, ref);
 });
+const image = (description: string, dflt: string) => key("string", dflt, description, pinnedImage);
+const optionalImage = (description: string) => key("string", "", description, unsetOr(pinnedImage));
 const awsId = (prefix: string): RegExp => new RegExp(`^${prefix}-[0-9a-f]{8,17}$`);
 const subnetIds = (description: string) =>
   key(
@@ -157,10 +156,9 @@ const subnetIds = (description: string) =>
             return parsed as string[];
           }
         } catch {
-          // not JSON: reported below
+          // not JSON: rejected below
         }
-        ctx.issues.push({ code: "custom", message: "must be a list of strings", input: raw });
-        return z.NEVER;
+        return reject(ctx, "must be a list of strings", raw);
       })
       .pipe(
         z.array(z.string().regex(awsId("subnet"), "expected an id like subnet-0123456789abcdef0")),
@@ -170,10 +168,7 @@ const subnetIds = (description: string) =>
 /** PEM text of a CA certificate file, small enough for one build arg. */
 const pemFile = z.string().transform((path, ctx) => {
   if (path === "") return undefined;
-  const fail = (message: string) => {
-    ctx.issues.push({ code: "custom", message, input: path });
-    return z.NEVER;
-  };
+  const fail = (message: string) => reject(ctx, message, path);
   let pem: string;
   try {
     pem = readFileSync(path, "utf8");
@@ -190,10 +185,21 @@ const pemFile = z.string().transform((path, ctx) => {
   return pem.includes("-----BEGIN CERTIFICATE-----") ? pem : fail("not a PEM certificate file");
 });
 
-const local = <T>(k: Key<T>): Key<T> => ({ ...k, target: "local" });
-const ecs = <T>(k: Key<T>): Key<T> => ({ ...k, target: "ecs" });
+const admins = z.string().transform((v, ctx) => {
+  const list = v === "" ? [] : v.split(",").map((s) => s.trim());
+  const bad = list.find((s) => !/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(s));
+  if (bad === undefined) return list;
+  return reject(ctx, `"${bad}" is not an e-mail address; expected comma-separated addresses`, v);
+});
 
-const FARGATE_CPU = [...FARGATE_MEMORY.keys()];
+function local<T>(k: Key<T>): Key<T> {
+  return { ...k, target: "local" };
+}
+function ecs<T>(k: Key<T>): Key<T> {
+  return { ...k, target: "ecs" };
+}
+
+/** Retention periods CloudWatch Logs accepts (days). */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
@@ -207,11 +213,8 @@ export const CONFIG_KEYS = {
     "linux/amd64",
     "Platform of the app image build",
   ),
-  appBaseImage: key(
-    "string",
-    "",
+  appBaseImage: optionalImage(
     "Base image for app/Dockerfile (build arg BASE_IMAGE), pinned; empty = the Dockerfile's default.",
-    unsetOr(pinnedImage),
   ),
   appBuildCaCertFile: key(
     "string",
@@ -219,23 +222,13 @@ export const CONFIG_KEYS = {
     "PEM file passed to the app build as build arg EXTRA_CA_CERT (TLS-intercepting proxies); empty = none.",
     pemFile,
   ),
-  mysqlImage: key(
-    "string",
-    "mysql:8.4.6",
-    "MySQL image, pinned by tag or digest (never latest).",
-    pinnedImage,
-  ),
+  mysqlImage: image("MySQL image, pinned by tag or digest (never latest).", "mysql:8.4.6"),
   searchEngine: oneOf(
     ["elasticsearch", "opensearch"],
     "elasticsearch",
     "Search engine flavour (selects env and data path)",
   ),
-  searchImage: key(
-    "string",
-    "",
-    "Search engine image, pinned; empty = the engine's pinned default.",
-    unsetOr(pinnedImage),
-  ),
+  searchImage: optionalImage("Search engine image, pinned; empty = the engine's pinned default."),
   appMemoryMb: int(
     512,
     128,
@@ -264,14 +257,7 @@ export const CONFIG_KEYS = {
     "string",
     "",
     "Comma-separated admin e-mail addresses that receive error mails.",
-    z.string().transform((v, ctx) => {
-      const list = v === "" ? [] : v.split(",").map((s) => s.trim());
-      const bad = list.find((s) => !/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(s));
-      if (bad === undefined) return list;
-      const message = `"${bad}" is not an e-mail address; expected comma-separated addresses`;
-      ctx.issues.push({ code: "custom", message, input: v });
-      return z.NEVER;
-    }),
+    admins,
   ),
   postsPerPage: int(25, 1, 100, "Posts per page"),
   logLevel: oneOf(["debug", "info", "warn", "error"], "info", "App log level"),
@@ -302,20 +288,9 @@ export const CONFIG_KEYS = {
   ),
   publicSubnetIds: ecs(subnetIds("Public subnet ids of vpcId (two AZs) for the load balancer.")),
   privateSubnetIds: ecs(subnetIds("Private subnet ids of vpcId (two AZs) for the tasks.")),
-  appCpu: ecs(
-    numberIn(
-      256,
-      FARGATE_CPU,
-      (l) => `Fargate CPU must be one of ${l}`,
-      "App task CPU units, one Fargate accepts",
-    ),
-  ),
-  mysqlCpu: ecs(
-    numberIn(512, FARGATE_CPU, (l) => `Fargate CPU must be one of ${l}`, "MySQL task CPU units"),
-  ),
-  searchCpu: ecs(
-    numberIn(1024, FARGATE_CPU, (l) => `Fargate CPU must be one of ${l}`, "Search task CPU units"),
-  ),
+  appCpu: fargateCpu(256, "App task CPU units"),
+  mysqlCpu: fargateCpu(512, "MySQL task CPU units"),
+  searchCpu: fargateCpu(1024, "Search task CPU units"),
   appMinCount: ecs(int(1, 1, 20, "Minimum app tasks, the autoscaling lower bound")),
   appMaxCount: ecs(
     int(3, 1, 20, "Maximum app tasks, the autoscaling upper bound; at least appMinCount"),
@@ -331,7 +306,7 @@ export const CONFIG_KEYS = {
     numberIn(
       14,
       LOG_RETENTION_DAYS,
-      (l) => `CloudWatch accepts ${l} days`,
+      "CloudWatch accepts {} days",
       "CloudWatch log retention in days",
     ),
   ),
