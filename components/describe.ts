@@ -13,7 +13,7 @@ import type {
 import { SYSTEM_NAME } from "./spec.js";
 
 /** What the spec needs besides config: generated secrets and the built app image. */
-export interface SystemInputs {
+interface SystemInputs {
   readonly secrets: {
     readonly mysqlPassword: pulumi.Output<string>;
     readonly mysqlRootPassword: pulumi.Output<string>;

@@ -5,7 +5,7 @@ import { contextTag } from "./image-tag.js";
 import type { ImageRegistry } from "./spec.js";
 
 /** Inputs of {@link AppImage}. */
-export interface AppImageArgs {
+interface AppImageArgs {
   /** Prefix of the image resources' names. */
   readonly prefix: string;
   /** Build context directory (the app's Dockerfile is at its root). */

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
 /** Inputs of {@link Secrets}. */
-export interface SecretsArgs {
+interface SecretsArgs {
   /** Prefix of the generated resources' names. */
   readonly prefix: string;
   /** SMTP password from config (`requireSecret`); undefined = no mail authentication. */

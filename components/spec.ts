@@ -66,7 +66,7 @@ export interface Flow {
 }
 
 /** How users reach the app. */
-export interface EntrySpec {
+interface EntrySpec {
   readonly service: ServiceName;
   /** HTTP path answering 200 when the app is up. */
   readonly healthPath: string;

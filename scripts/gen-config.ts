@@ -11,7 +11,7 @@ import { CONFIG_KEYS } from "../components/config-schema.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** The files this script owns a part of, relative to the repository root. */
-export const GENERATED_FILES = ["Pulumi.yaml", "docs/program.md"] as const;
+const GENERATED_FILES = ["Pulumi.yaml", "docs/program.md"] as const;
 
 type Spec = (typeof CONFIG_KEYS)[keyof typeof CONFIG_KEYS];
 

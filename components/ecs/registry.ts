@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
 /** Lifecycle: expire untagged images after a week, keep the newest 30 images. */
-export const ECR_LIFECYCLE_POLICY = {
+const ECR_LIFECYCLE_POLICY = {
   rules: [
     {
       rulePriority: 1,

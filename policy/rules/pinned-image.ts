@@ -3,7 +3,7 @@
 // dependency-free, so either package can load it.
 
 /** Why a reference is not a pinned image: unparsable, no tag or digest, or the moving `latest`. */
-export type ImageRefProblem = "malformed" | "untagged" | "latest";
+type ImageRefProblem = "malformed" | "untagged" | "latest";
 
 /** What a pinned reference looks like, for messages. */
 export const PINNED_IMAGE_EXAMPLE =
