@@ -1,22 +1,49 @@
 // Microblog: one system, rendered on local Docker (target local) or AWS ECS (target ecs).
-// This file only wires: config → secrets → target renderer → stack outputs.
+// This file only wires, one way: config → secrets, image → spec → target's renderer → outputs.
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "./components/config.js";
+import { describeSystem } from "./components/describe.js";
+import { AppImage } from "./components/image.js";
+import { localTarget } from "./components/local/index.js";
 import { Secrets } from "./components/secrets.js";
-import { deployLocal } from "./components/local/index.js";
+import { SYSTEM_NAME, type Target } from "./components/spec.js";
 
 /** The Pulumi program; its return value becomes the stack outputs. */
 export default async function main(): Promise<Record<string, unknown>> {
   const config = loadConfig();
-  const secrets = new Secrets("microblog", { mailPassword: config.mail.password });
-  // Relative to the working directory (Pulumi runs in the project root), so state holds
-  // "app" rather than a machine-specific absolute path.
-  const appDir = relative(process.cwd(), fileURLToPath(new URL("./app", import.meta.url)));
-  if (config.target === "local") {
-    return { ...deployLocal(config, secrets, appDir) };
-  }
-  // Loaded only here, so a local stack never pays for @pulumi/aws.
-  const { deployEcs } = await import("./components/ecs/index.js");
-  return { ...deployEcs(config, secrets, appDir) };
+  // Aliases: these components were all named after the system before they had names of their own.
+  const aliases = [{ name: SYSTEM_NAME }];
+  const secrets = new Secrets(
+    "secrets",
+    { prefix: SYSTEM_NAME, mailPassword: config.mailPassword },
+    { aliases },
+  );
+  const target: Target =
+    config.target === "local"
+      ? localTarget(config.namePrefix, config.registry)
+      : // Loaded only here, so a local stack never pays for @pulumi/aws.
+        (await import("./components/ecs/index.js")).ecsTarget(config.namePrefix, SYSTEM_NAME);
+  const image = new AppImage(
+    "app-image",
+    {
+      prefix: SYSTEM_NAME,
+      // Relative to the working directory (Pulumi runs in the project root), so state holds
+      // "app" rather than a machine-specific absolute path.
+      context: relative(process.cwd(), fileURLToPath(new URL("./app", import.meta.url))),
+      repository: target.repository,
+      registry: target.registry,
+      platform: config.appPlatform,
+      baseImage: config.appBaseImage,
+      caCert: config.appBuildCaCertFile,
+    },
+    { aliases },
+  );
+  const spec = describeSystem(config, {
+    secrets,
+    appImage: { ref: image.ref, localCopy: image.localCopy },
+    hosts: target.hosts,
+  });
+  const { url, ...rest } = target.render(spec);
+  return { url, appImage: image.ref, ...rest };
 }

@@ -1,22 +1,25 @@
-// The table of every stack configuration key: its type, default, target and meaning.
-// It is the single source of defaults. `Pulumi.yaml` declares the same keys and defaults
-// (the Pulumi CLI injects them into every stack), and a unit test keeps the two equal.
+// The table of every stack configuration key: type, default, target, meaning and the zod schema
+// that parses and checks its raw value. Each limit is written here once: the descriptions are
+// built from it, and `scripts/gen-config.ts` writes Pulumi.yaml's `config:` block and the table
+// in docs/program.md from this file (a unit test fails when either drifts).
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { imageRefProblem, PINNED_IMAGE_EXAMPLE } from "../policy/rules/pinned-image.js";
 
-/** Which stack target a key applies to. Keys of the other target are rejected. */
-export type KeyTarget = "both" | "local" | "ecs";
+/** Which stack target a key applies to; keys of the other target must stay at their default. */
+type KeyTarget = "both" | "local" | "ecs";
 
-/** One configuration key as declared in `Pulumi.yaml`. */
-export interface KeySpec {
-  /** Pulumi.yaml type. */
+/** One key: how Pulumi.yaml declares it and how its raw config string becomes a value. */
+interface Key<T> {
   readonly type: "string" | "integer" | "boolean" | "array";
-  /** Default applied when the stack does not set the key ("" / 0 / [] mean "unset"). */
+  /** Default the CLI injects into every stack ("" / 0 / [] mean "unset"). */
   readonly default: string | number | boolean | readonly string[];
-  /** Target the key belongs to. */
   readonly target: KeyTarget;
-  /** True when the value is a credential and must be set with `pulumi config set --secret`. */
-  readonly secret?: boolean;
-  /** One-line description, repeated in Pulumi.yaml and docs/program.md. */
+  /** A credential: set with `pulumi config set --secret`, never shown in messages. */
+  readonly secret: boolean;
   readonly description: string;
+  /** Raw config string → value; each issue's message says what is allowed. */
+  readonly schema: z.ZodType<T, string>;
 }
 
 /** Pinned default search images per engine (used when `searchImage` is empty). */
@@ -25,255 +28,293 @@ export const SEARCH_IMAGE_DEFAULTS = {
   opensearch: "opensearchproject/opensearch:2.19.3",
 } as const;
 
-/** Every key the program reads from the project namespace, with defaults. */
+/** Fargate task CPU units and the memory sizes (MiB) each accepts. */
+export const FARGATE_MEMORY: ReadonlyMap<number, readonly number[]> = new Map([
+  [256, [512, 1024, 2048]],
+  [512, steps(1024, 4096, 1024)],
+  [1024, steps(2048, 8192, 1024)],
+  [2048, steps(4096, 16384, 1024)],
+  [4096, steps(8192, 30720, 1024)],
+  [8192, steps(16384, 61440, 4096)],
+  [16384, steps(32768, 122880, 8192)],
+]);
+
+/** Largest build arg a RUN step can receive as an env var (Linux MAX_ARG_STRLEN, with margin). */
+const MAX_BUILD_ARG_BYTES = 120_000;
+
+function steps(from: number, to: number, step: number): number[] {
+  return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+}
+
+// Value builders. Each returns a Key; `text` is the description without the generated limit.
+const key = <T>(
+  type: Key<T>["type"],
+  dflt: Key<T>["default"],
+  description: string,
+  schema: z.ZodType<T, string>,
+  secret = false,
+): Key<T> => ({ type, default: dflt, target: "both", secret, description, schema });
+
+/** Records a failure whose message says what is allowed. */
+const reject = (ctx: z.RefinementCtx, message: string, input: string): never => {
+  ctx.issues.push({ code: "custom", message, input });
+  return z.NEVER;
+};
+/** Pulumi hands every value over as a string. */
+const integer = z.string().transform((raw, ctx) => {
+  const n = Number(raw);
+  return raw.trim() !== "" && Number.isInteger(n) ? n : reject(ctx, "must be an integer", raw);
+});
+const within = (min: number, max: number, zeroToo = false) =>
+  z
+    .number()
+    .refine(
+      (n) => (zeroToo && n === 0) || (n >= min && n <= max),
+      `must be an integer from ${min} to ${max}`,
+    );
+const int = (dflt: number, min: number, max: number, description: string) =>
+  key("integer", dflt, `${description} (${min}-${max}).`, integer.pipe(within(min, max)));
+/** A host TCP port on 127.0.0.1 (privileged ports need root); `optional`: 0 = not published. */
+const port = (dflt: number, description: string, optional = false) =>
+  key(
+    "integer",
+    dflt,
+    `${description} (1024-65535${optional ? "; 0 = not published" : ""}).`,
+    integer.pipe(within(1024, 65535, optional)),
+  );
+const numberIn = (dflt: number, allowed: readonly number[], why: string, description: string) =>
+  key(
+    "integer",
+    dflt,
+    `${description} (${allowed.join(", ")}).`,
+    integer.pipe(
+      z.number().refine((n) => allowed.includes(n), why.replace("{}", allowed.join(", "))),
+    ),
+  );
+const fargateCpu = (dflt: number, description: string) =>
+  ecs(numberIn(dflt, [...FARGATE_MEMORY.keys()], "Fargate CPU must be one of {}", description));
+const oneOf = <const V extends readonly [string, ...string[]]>(
+  values: V,
+  dflt: V[number],
+  description: string,
+) =>
+  key(
+    "string",
+    dflt,
+    `${description}: ${values.join(" | ")}.`,
+    z.enum(values, { error: `allowed values are ${values.join(", ")}` }),
+  );
+const bool = (description: string) =>
+  key(
+    "boolean",
+    false,
+    description,
+    z.enum(["true", "false"], { error: "must be true or false" }).transform((v) => v === "true"),
+  );
+/** "" (unset) becomes undefined; anything else goes through `schema`. */
+const unsetOr = <T>(schema: z.ZodType<T, string>) =>
+  z
+    .string()
+    .transform((v) => (v === "" ? undefined : v))
+    .pipe(schema.optional());
+/** Optional text; with `pattern`, a set value must match it (`expected` says how). */
+const text = (
+  description: string,
+  opts: { pattern?: RegExp; expected?: string; secret?: boolean } = {},
+) =>
+  key(
+    "string",
+    "",
+    description,
+    unsetOr(z.string().regex(opts.pattern ?? /^/, opts.expected)),
+    opts.secret,
+  );
+const WHY_NOT_PINNED = {
+  malformed: "malformed image reference",
+  untagged: "image has no tag or digest",
+  latest: 'tag "latest" is not pinned',
+};
+const pinnedImage = z.string().transform((ref, ctx) => {
+  const problem = imageRefProblem(ref);
+  if (problem === undefined) return ref;
+  return reject(ctx, `${WHY_NOT_PINNED[problem]}; expected ${PINNED_IMAGE_EXAMPLE}`, ref);
+});
+const image = (description: string, dflt: string) => key("string", dflt, description, pinnedImage);
+const optionalImage = (description: string) => key("string", "", description, unsetOr(pinnedImage));
+const awsId = (prefix: string): RegExp => new RegExp(`^${prefix}-[0-9a-f]{8,17}$`);
+const subnetIds = (description: string) =>
+  key(
+    "array",
+    [],
+    description,
+    z
+      .string()
+      .transform((raw, ctx) => {
+        try {
+          const parsed: unknown = JSON.parse(raw);
+          if (Array.isArray(parsed) && parsed.every((v) => typeof v === "string")) {
+            return parsed as string[];
+          }
+        } catch {
+          // not JSON: rejected below
+        }
+        return reject(ctx, "must be a list of strings", raw);
+      })
+      .pipe(
+        z.array(z.string().regex(awsId("subnet"), "expected an id like subnet-0123456789abcdef0")),
+      ),
+  );
+
+/** PEM text of a CA certificate file, small enough for one build arg. */
+const pemFile = z.string().transform((path, ctx) => {
+  if (path === "") return undefined;
+  const fail = (message: string) => reject(ctx, message, path);
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch (err) {
+    return fail(`cannot read the file (${(err as NodeJS.ErrnoException).code})`);
+  }
+  // Docker passes build args to RUN as environment; Linux caps one string at 128 KiB.
+  const bytes = Buffer.byteLength(pem);
+  if (bytes > MAX_BUILD_ARG_BYTES) {
+    return fail(
+      `${bytes} bytes; a build arg must stay under ${MAX_BUILD_ARG_BYTES} bytes, so give only the proxy's CA certificate, not a whole bundle`,
+    );
+  }
+  return pem.includes("-----BEGIN CERTIFICATE-----") ? pem : fail("not a PEM certificate file");
+});
+
+const admins = z.string().transform((v, ctx) => {
+  const list = v === "" ? [] : v.split(",").map((s) => s.trim());
+  const bad = list.find((s) => !/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(s));
+  if (bad === undefined) return list;
+  return reject(ctx, `"${bad}" is not an e-mail address; expected comma-separated addresses`, v);
+});
+
+function local<T>(k: Key<T>): Key<T> {
+  return { ...k, target: "local" };
+}
+function ecs<T>(k: Key<T>): Key<T> {
+  return { ...k, target: "ecs" };
+}
+
+/** Retention periods CloudWatch Logs accepts (days). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+
+/** Every key the program reads from the project namespace. */
 export const CONFIG_KEYS = {
-  target: {
-    type: "string",
-    default: "local",
-    target: "both",
-    description: "Where the stack runs: local | ecs.",
-  },
-  appPlatform: {
-    type: "string",
-    default: "linux/amd64",
-    target: "both",
-    description: "Platform of the app image build: linux/amd64 | linux/arm64.",
-  },
-  appBaseImage: {
-    type: "string",
-    default: "",
-    target: "both",
-    description:
-      "Base image for app/Dockerfile (build arg BASE_IMAGE); empty = the Dockerfile's default.",
-  },
-  appBuildCaCertFile: {
-    type: "string",
-    default: "",
-    target: "both",
-    description:
-      "PEM file passed to the app build as build arg EXTRA_CA_CERT (TLS-intercepting proxies); empty = none.",
-  },
-  mysqlImage: {
-    type: "string",
-    default: "mysql:8.4.6",
-    target: "both",
-    description: "MySQL image, pinned by tag or digest (never latest).",
-  },
-  searchEngine: {
-    type: "string",
-    default: "elasticsearch",
-    target: "both",
-    description: "Search engine flavour: elasticsearch | opensearch (selects env and data path).",
-  },
-  searchImage: {
-    type: "string",
-    default: "",
-    target: "both",
-    description: "Search engine image, pinned; empty = the engine's pinned default.",
-  },
-  appMemoryMb: {
-    type: "integer",
-    default: 512,
-    target: "both",
-    description: "App memory limit in MiB (local: container limit; ECS: task memory).",
-  },
-  mysqlMemoryMb: {
-    type: "integer",
-    default: 1024,
-    target: "both",
-    description: "MySQL memory limit in MiB.",
-  },
-  searchMemoryMb: {
-    type: "integer",
-    default: 2048,
-    target: "both",
-    description: "Search engine memory limit in MiB; the JVM heap is half of it.",
-  },
-  healthCheckIntervalSeconds: {
-    type: "integer",
-    default: 10,
-    target: "both",
-    description: "Seconds between container health checks (5-300).",
-  },
-  healthCheckTimeoutSeconds: {
-    type: "integer",
-    default: 5,
-    target: "both",
-    description: "Seconds before a health check counts as failed (2-60).",
-  },
-  healthCheckRetries: {
-    type: "integer",
-    default: 10,
-    target: "both",
-    description: "Failed checks before a container is unhealthy (1-10).",
-  },
-  healthCheckStartPeriodSeconds: {
-    type: "integer",
-    default: 60,
-    target: "both",
-    description: "Grace period after start before failures count (0-300).",
-  },
-  dataProtect: {
-    type: "boolean",
-    default: false,
-    target: "both",
-    description: "Protect the data volumes / file system from deletion (Pulumi protect).",
-  },
-  dataRetainOnDelete: {
-    type: "boolean",
-    default: false,
-    target: "both",
-    description: "Keep the data volumes / file system when the stack is destroyed.",
-  },
-  mailServer: {
-    type: "string",
-    default: "",
-    target: "both",
-    description: "SMTP host for password resets and error mails; empty = mail off.",
-  },
-  mailPort: { type: "integer", default: 25, target: "both", description: "SMTP port." },
-  mailUseTls: {
-    type: "boolean",
-    default: false,
-    target: "both",
-    description: "Use STARTTLS with the SMTP server.",
-  },
-  mailUsername: {
-    type: "string",
-    default: "",
-    target: "both",
-    description: "SMTP user name; empty = no authentication.",
-  },
-  mailPassword: {
-    type: "string",
-    default: "",
-    target: "both",
-    secret: true,
-    description: "SMTP password (set with --secret).",
-  },
-  admins: {
-    type: "string",
-    default: "",
-    target: "both",
-    description: "Comma-separated admin e-mail addresses that receive error mails.",
-  },
-  postsPerPage: {
-    type: "integer",
-    default: 25,
-    target: "both",
-    description: "Posts per page (1-100).",
-  },
-  logLevel: {
-    type: "string",
-    default: "info",
-    target: "both",
-    description: "App log level: debug | info | warn | error.",
-  },
-  appPort: {
-    type: "integer",
-    default: 8000,
-    target: "local",
-    description: "Host port on 127.0.0.1 that serves the app (container port 5000).",
-  },
-  mysqlHostPort: {
-    type: "integer",
-    default: 0,
-    target: "local",
-    description: "Publish MySQL on 127.0.0.1:<port>; 0 = not published.",
-  },
-  searchHostPort: {
-    type: "integer",
-    default: 0,
-    target: "local",
-    description: "Publish the search engine on 127.0.0.1:<port>; 0 = not published.",
-  },
-  registryServer: {
-    type: "string",
-    default: "",
-    target: "local",
-    description: "Registry to push the app image to (host[:port]); empty = no push.",
-  },
-  registryUsername: {
-    type: "string",
-    default: "",
-    target: "local",
-    description: "Registry user name.",
-  },
-  registryPassword: {
-    type: "string",
-    default: "",
-    target: "local",
-    secret: true,
-    description: "Registry password (set with --secret).",
-  },
-  registryRepository: {
-    type: "string",
-    default: "",
-    target: "local",
-    description: "Repository path in the registry, e.g. microblog.",
-  },
-  vpcId: {
-    type: "string",
-    default: "",
-    target: "ecs",
-    description: "Existing VPC id; empty = create a VPC across two AZs.",
-  },
-  publicSubnetIds: {
-    type: "array",
-    default: [],
-    target: "ecs",
-    description: "Public subnet ids of vpcId (two AZs) for the load balancer.",
-  },
-  privateSubnetIds: {
-    type: "array",
-    default: [],
-    target: "ecs",
-    description: "Private subnet ids of vpcId (two AZs) for the tasks.",
-  },
-  appCpu: {
-    type: "integer",
-    default: 256,
-    target: "ecs",
-    description: "App task CPU units (Fargate: 256, 512, 1024, 2048, 4096, 8192, 16384).",
-  },
-  mysqlCpu: { type: "integer", default: 512, target: "ecs", description: "MySQL task CPU units." },
-  searchCpu: {
-    type: "integer",
-    default: 1024,
-    target: "ecs",
-    description: "Search task CPU units.",
-  },
-  appMinCount: {
-    type: "integer",
-    default: 1,
-    target: "ecs",
-    description: "Minimum app tasks (autoscaling lower bound).",
-  },
-  appMaxCount: {
-    type: "integer",
-    default: 3,
-    target: "ecs",
-    description: "Maximum app tasks (autoscaling upper bound, at most 20).",
-  },
-  appCpuTargetPercent: {
-    type: "integer",
-    default: 60,
-    target: "ecs",
-    description: "Average CPU the app autoscaling keeps (10-90).",
-  },
-  certificateArn: {
-    type: "string",
-    default: "",
-    target: "ecs",
-    description: "ACM certificate ARN for HTTPS on the ALB; empty = HTTP only.",
-  },
-  logRetentionDays: {
-    type: "integer",
-    default: 14,
-    target: "ecs",
-    description: "CloudWatch log retention in days (a CloudWatch-allowed value).",
-  },
-} as const satisfies Record<string, KeySpec>;
+  target: oneOf(["local", "ecs"], "local", "Where the stack runs"),
+  appPlatform: oneOf(
+    ["linux/amd64", "linux/arm64"],
+    "linux/amd64",
+    "Platform of the app image build",
+  ),
+  appBaseImage: optionalImage(
+    "Base image for app/Dockerfile (build arg BASE_IMAGE), pinned; empty = the Dockerfile's default.",
+  ),
+  appBuildCaCertFile: key(
+    "string",
+    "",
+    "PEM file passed to the app build as build arg EXTRA_CA_CERT (TLS-intercepting proxies); empty = none.",
+    pemFile,
+  ),
+  mysqlImage: image("MySQL image, pinned by tag or digest (never latest).", "mysql:8.4.6"),
+  searchEngine: oneOf(
+    ["elasticsearch", "opensearch"],
+    "elasticsearch",
+    "Search engine flavour (selects env and data path)",
+  ),
+  searchImage: optionalImage("Search engine image, pinned; empty = the engine's pinned default."),
+  appMemoryMb: int(
+    512,
+    128,
+    122880,
+    "App memory limit in MiB; local: container limit, ECS: task memory",
+  ),
+  mysqlMemoryMb: int(1024, 512, 122880, "MySQL memory limit in MiB"),
+  searchMemoryMb: int(
+    2048,
+    1024,
+    122880,
+    "Search engine memory limit in MiB; the JVM heap is half of it",
+  ),
+  healthCheckIntervalSeconds: int(10, 5, 300, "Seconds between container health checks"),
+  healthCheckTimeoutSeconds: int(5, 2, 60, "Seconds before a health check counts as failed"),
+  healthCheckRetries: int(10, 1, 10, "Failed checks before a container is unhealthy"),
+  healthCheckStartPeriodSeconds: int(60, 0, 300, "Grace period after start before failures count"),
+  dataProtect: bool("Protect the data volumes / file system from deletion (Pulumi protect)."),
+  dataRetainOnDelete: bool("Keep the data volumes / file system when the stack is destroyed."),
+  mailServer: text("SMTP host for password resets and error mails; empty = mail off."),
+  mailPort: int(25, 1, 65535, "SMTP port"),
+  mailUseTls: bool("Use STARTTLS with the SMTP server."),
+  mailUsername: text("SMTP user name; empty = no authentication."),
+  mailPassword: text("SMTP password (set with --secret).", { secret: true }),
+  admins: key(
+    "string",
+    "",
+    "Comma-separated admin e-mail addresses that receive error mails.",
+    admins,
+  ),
+  postsPerPage: int(25, 1, 100, "Posts per page"),
+  logLevel: oneOf(["debug", "info", "warn", "error"], "info", "App log level"),
+  appPort: local(
+    port(8000, "Host port on 127.0.0.1 that serves the app, whose container port is 5000"),
+  ),
+  mysqlHostPort: local(port(0, "Publish MySQL on 127.0.0.1:<port>", true)),
+  searchHostPort: local(port(0, "Publish the search engine on 127.0.0.1:<port>", true)),
+  registryServer: local(
+    text("Registry to push the app image to (host[:port]); empty = no push.", {
+      pattern: /^[a-zA-Z0-9.-]+(?::[0-9]{1,5})?$/,
+      expected: "expected host[:port], e.g. 127.0.0.1:5000",
+    }),
+  ),
+  registryUsername: local(text("Registry user name.")),
+  registryPassword: local(text("Registry password (set with --secret).", { secret: true })),
+  registryRepository: local(
+    text("Repository path in the registry, e.g. microblog.", {
+      pattern: /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
+      expected: "expected a lower-case path such as microblog or team/microblog",
+    }),
+  ),
+  vpcId: ecs(
+    text("Existing VPC id; empty = create a VPC across two AZs.", {
+      pattern: awsId("vpc"),
+      expected: "expected an id like vpc-0123456789abcdef0",
+    }),
+  ),
+  publicSubnetIds: ecs(subnetIds("Public subnet ids of vpcId (two AZs) for the load balancer.")),
+  privateSubnetIds: ecs(subnetIds("Private subnet ids of vpcId (two AZs) for the tasks.")),
+  appCpu: fargateCpu(256, "App task CPU units"),
+  mysqlCpu: fargateCpu(512, "MySQL task CPU units"),
+  searchCpu: fargateCpu(1024, "Search task CPU units"),
+  appMinCount: ecs(int(1, 1, 20, "Minimum app tasks, the autoscaling lower bound")),
+  appMaxCount: ecs(
+    int(3, 1, 20, "Maximum app tasks, the autoscaling upper bound; at least appMinCount"),
+  ),
+  appCpuTargetPercent: ecs(int(60, 10, 90, "Average CPU the app autoscaling keeps")),
+  certificateArn: ecs(
+    text("ACM certificate ARN for HTTPS on the ALB; empty = HTTP only.", {
+      pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/,
+      expected: "expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
+    }),
+  ),
+  logRetentionDays: ecs(
+    numberIn(
+      14,
+      LOG_RETENTION_DAYS,
+      "CloudWatch accepts {} days",
+      "CloudWatch log retention in days",
+    ),
+  ),
+} as const;
 
 /** Name of a configuration key. */
 export type ConfigKey = keyof typeof CONFIG_KEYS;
+/** The parsed value of every key. */
+export type ConfigValues = {
+  readonly [K in ConfigKey]: z.output<(typeof CONFIG_KEYS)[K]["schema"]>;
+};

@@ -1,207 +1,178 @@
-// The only reader of stack configuration. Every key is read and validated here, before any
-// resource is declared; the result is one typed, frozen object the components consume.
-import { readFileSync } from "node:fs";
+// The only reader of stack configuration. Every key is parsed and checked against the table in
+// config-schema.ts, then the rules that span keys run, all before any resource is declared.
+// Each error is one pulumi.RunError naming the key, the value and what is allowed.
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, SEARCH_IMAGE_DEFAULTS, type ConfigKey } from "./config-schema.js";
-import * as rules from "./config-rules.js";
 import {
-  ecsConfig,
-  localConfig,
-  type EcsConfig,
-  type Fail,
-  type LocalConfig,
-  type Raw,
-} from "./config-target.js";
+  CONFIG_KEYS,
+  FARGATE_MEMORY,
+  SEARCH_IMAGE_DEFAULTS,
+  type ConfigKey,
+  type ConfigValues,
+} from "./config-schema.js";
 
-export type { EcsConfig, LocalConfig, RegistryConfig } from "./config-target.js";
-
-/** Largest build arg a RUN step can receive as an env var (Linux MAX_ARG_STRLEN, with margin). */
-const MAX_BUILD_ARG_BYTES = 120_000;
-
-/** Where a stack runs. */
-export type Target = "local" | "ecs";
-/** Which search engine image flavour runs. */
-export type SearchEngine = keyof typeof SEARCH_IMAGE_DEFAULTS;
-
-/** The whole validated configuration of one stack. */
-export interface MicroblogConfig {
-  readonly project: string;
-  readonly stack: string;
+/** The validated configuration of one stack: every key's value plus what spans keys. */
+export interface Config extends Omit<
+  ConfigValues,
+  "searchImage" | "mailPassword" | "registryPassword"
+> {
   /** `<project>-<stack>`: prefix of physical names, unique per stack on one Docker daemon. */
   readonly namePrefix: string;
-  readonly target: Target;
-  readonly app: {
-    readonly platform: string;
-    readonly baseImage?: string;
-    readonly caCert?: string;
-    readonly memoryMb: number;
-    readonly postsPerPage: number;
-    readonly logLevel: string;
-    readonly admins: readonly string[];
+  /** `searchImage`, or the engine's pinned default when unset. */
+  readonly searchImage: string;
+  readonly mailPassword?: pulumi.Output<string>;
+  /** ecs only. */
+  readonly awsRegion?: string;
+  /** local only: all four registry keys, or none. */
+  readonly registry?: {
+    readonly server: string;
+    readonly username: string;
+    readonly password: pulumi.Output<string>;
+    readonly repository: string;
   };
-  readonly mysql: { readonly image: string; readonly memoryMb: number };
-  readonly search: {
-    readonly engine: SearchEngine;
-    readonly image: string;
-    readonly memoryMb: number;
-  };
-  readonly health: {
-    readonly intervalSeconds: number;
-    readonly timeoutSeconds: number;
-    readonly retries: number;
-    readonly startPeriodSeconds: number;
-  };
-  readonly data: { readonly protect: boolean; readonly retainOnDelete: boolean };
-  readonly mail: {
-    readonly server?: string;
-    readonly port: number;
-    readonly useTls: boolean;
-    readonly username?: string;
-    readonly password?: pulumi.Output<string>;
-  };
-  readonly local?: LocalConfig;
-  readonly ecs?: EcsConfig;
 }
 
-/** Reads, checks and freezes the stack configuration; throws one clear message on the first error. */
-export function loadConfig(): MicroblogConfig {
-  const project = pulumi.getProject();
-  const stack = pulumi.getStack();
-  const cfg = new pulumi.Config();
-  const values = readAll(cfg, project);
-  const get = <T extends Raw>(key: ConfigKey): T => values.get(key) as T;
-  const fail = (msg: string | undefined): void => {
-    if (msg !== undefined) throw new pulumi.RunError(msg);
-  };
+const fail = (message: string): never => {
+  throw new pulumi.RunError(message);
+};
+const show = (value: unknown): string =>
+  typeof value === "string" ? `"${value}"` : JSON.stringify(value);
+const asString = (value: unknown): string =>
+  typeof value === "string" ? value : JSON.stringify(value);
 
-  const target = get<string>("target");
-  fail(rules.checkOneOf("target", target, ["local", "ecs"]));
-  rules.rejectOtherTarget(values, target as Target);
+/** Reads, checks and freezes the stack configuration; throws on the first error. */
+export function loadConfig(): Config {
+  const project = pulumi.getProject();
+  const cfg = new pulumi.Config();
+  for (const full of Object.keys(pulumi.runtime.allConfig())) {
+    if (full.startsWith(`${project}:`) && !(full.slice(project.length + 1) in CONFIG_KEYS)) {
+      fail(`Unknown config key ${full}: not one of the keys declared in Pulumi.yaml.`);
+    }
+  }
+  const target = parse("target", cfg.get("target"));
+  const values = {} as Record<ConfigKey, unknown>;
+  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [ConfigKey, KeySpecOf][]) {
+    const raw = cfg.get(key);
+    // The CLI injects every default, so a key of the other target is fine while it holds it.
+    if (spec.target !== "both" && spec.target !== target && raw !== undefined) {
+      const shown = spec.secret ? "[secret]" : spec.type === "string" ? `"${raw}"` : raw;
+      if (!sameValue(raw, spec.default)) {
+        fail(
+          `Config key ${key}=${shown} applies only to target "${spec.target}", but this stack's ` +
+            `target is "${target}"; remove it from the stack config.`,
+        );
+      }
+    }
+    // Keys of the other target take their default, so every value is of its declared type.
+    values[key] = parse(key, spec.target === "both" || spec.target === target ? raw : undefined);
+  }
+  const v = values as ConfigValues;
+  // Secrets leave as Outputs only; searchImage leaves resolved.
+  const replaced = ["mailPassword", "registryPassword", "searchImage"];
+  const plain = Object.fromEntries(Object.entries(v).filter(([k]) => !replaced.includes(k)));
   const awsRegion = new pulumi.Config("aws").get("region");
-  if (target === "local" && awsRegion !== undefined) {
+  return deepFreeze({
+    ...(plain as Omit<ConfigValues, "mailPassword" | "registryPassword" | "searchImage">),
+    namePrefix: `${project}-${pulumi.getStack()}`.toLowerCase(),
+    searchImage: v.searchImage ?? SEARCH_IMAGE_DEFAULTS[v.searchEngine],
+    mailPassword: v.mailPassword === undefined ? undefined : cfg.requireSecret("mailPassword"),
+    awsRegion: target === "ecs" ? checkEcs(v, awsRegion) : rejectRegion(awsRegion),
+    registry: target === "local" ? checkLocal(v, cfg) : undefined,
+  });
+}
+
+type KeySpecOf = (typeof CONFIG_KEYS)[ConfigKey];
+
+/** One key's raw value (or its default) through its schema. */
+function parse<K extends ConfigKey>(key: K, raw: string | undefined): ConfigValues[K] {
+  const spec: KeySpecOf = CONFIG_KEYS[key];
+  const result = spec.schema.safeParse(raw ?? asString(spec.default), { reportInput: true });
+  if (result.success) return result.data as ConfigValues[K];
+  const issue = result.error.issues[0];
+  const input = spec.secret ? "[secret]" : show(issue?.input ?? raw);
+  return fail(`Invalid config ${key}=${input}: ${issue?.message ?? "invalid"}.`);
+}
+
+function sameValue(raw: string, dflt: unknown): boolean {
+  try {
+    return JSON.stringify(JSON.parse(raw)) === JSON.stringify(dflt);
+  } catch {
+    return raw === dflt;
+  }
+}
+
+function rejectRegion(region: string | undefined): undefined {
+  if (region !== undefined) {
     fail(
       `Config key aws:region applies only to target "ecs", but this stack's target is "local"; remove it.`,
     );
   }
-
-  fail(rules.checkOneOf("appPlatform", get("appPlatform"), ["linux/amd64", "linux/arm64"]));
-  const baseImage = rules.optional(get<string>("appBaseImage"));
-  if (baseImage !== undefined) fail(rules.checkImageRef("appBaseImage", baseImage));
-  fail(rules.checkImageRef("mysqlImage", get("mysqlImage")));
-  const engine = get<string>("searchEngine");
-  fail(rules.checkOneOf("searchEngine", engine, Object.keys(SEARCH_IMAGE_DEFAULTS)));
-  const searchImage =
-    rules.optional(get<string>("searchImage")) ?? SEARCH_IMAGE_DEFAULTS[engine as SearchEngine];
-  fail(rules.checkImageRef("searchImage", searchImage));
-  fail(rules.checkIntRange("appMemoryMb", get("appMemoryMb"), 128, 122880));
-  fail(rules.checkIntRange("mysqlMemoryMb", get("mysqlMemoryMb"), 512, 122880));
-  fail(rules.checkIntRange("searchMemoryMb", get("searchMemoryMb"), 1024, 122880));
-  fail(
-    rules.checkIntRange("healthCheckIntervalSeconds", get("healthCheckIntervalSeconds"), 5, 300),
-  );
-  fail(rules.checkIntRange("healthCheckTimeoutSeconds", get("healthCheckTimeoutSeconds"), 2, 60));
-  fail(rules.checkIntRange("healthCheckRetries", get("healthCheckRetries"), 1, 10));
-  fail(
-    rules.checkIntRange(
-      "healthCheckStartPeriodSeconds",
-      get("healthCheckStartPeriodSeconds"),
-      0,
-      300,
-    ),
-  );
-  fail(rules.checkIntRange("mailPort", get("mailPort"), 1, 65535));
-  fail(rules.checkIntRange("postsPerPage", get("postsPerPage"), 1, 100));
-  fail(rules.checkOneOf("logLevel", get("logLevel"), ["debug", "info", "warn", "error"]));
-  const admins = rules.optional(get<string>("admins"));
-  if (admins !== undefined) fail(rules.checkEmails("admins", admins));
-
-  const result: MicroblogConfig = {
-    project,
-    stack,
-    namePrefix: `${project}-${stack}`.toLowerCase(),
-    target: target as Target,
-    app: {
-      platform: get("appPlatform"),
-      baseImage,
-      caCert: readCaCert(rules.optional(get<string>("appBuildCaCertFile")), fail),
-      memoryMb: get("appMemoryMb"),
-      postsPerPage: get("postsPerPage"),
-      logLevel: get("logLevel"),
-      admins: admins === undefined ? [] : admins.split(",").map((s) => s.trim()),
-    },
-    mysql: { image: get("mysqlImage"), memoryMb: get("mysqlMemoryMb") },
-    search: { engine: engine as SearchEngine, image: searchImage, memoryMb: get("searchMemoryMb") },
-    health: {
-      intervalSeconds: get("healthCheckIntervalSeconds"),
-      timeoutSeconds: get("healthCheckTimeoutSeconds"),
-      retries: get("healthCheckRetries"),
-      startPeriodSeconds: get("healthCheckStartPeriodSeconds"),
-    },
-    data: { protect: get("dataProtect"), retainOnDelete: get("dataRetainOnDelete") },
-    mail: {
-      server: rules.optional(get<string>("mailServer")),
-      port: get("mailPort"),
-      useTls: get("mailUseTls"),
-      username: rules.optional(get<string>("mailUsername")),
-      password: secretOrUndefined(cfg, "mailPassword", get("mailPassword")),
-    },
-    local: target === "local" ? localConfig(get, fail, (key) => cfg.requireSecret(key)) : undefined,
-    ecs: target === "ecs" ? ecsConfig(awsRegion, get, fail) : undefined,
-  };
-  return deepFreeze(result);
+  return undefined;
 }
 
-/** Reads every declared key (or its default) and rejects keys the program does not know. */
-function readAll(cfg: pulumi.Config, project: string): Map<ConfigKey, Raw> {
-  const prefix = `${project}:`;
-  for (const full of Object.keys(pulumi.runtime.allConfig())) {
-    const key = full.slice(prefix.length);
-    if (full.startsWith(prefix) && !(key in CONFIG_KEYS)) {
-      throw new pulumi.RunError(
-        `Unknown config key ${full}: not one of the keys declared in Pulumi.yaml.`,
+/** Host ports apart; registry all-or-nothing. */
+function checkLocal(v: ConfigValues, cfg: pulumi.Config): Config["registry"] {
+  const seen: [string, number][] = [];
+  for (const key of ["appPort", "mysqlHostPort", "searchHostPort"] as const) {
+    const clash = seen.find(([, p]) => p === v[key]);
+    if (clash !== undefined) {
+      fail(`Invalid config ${key}=${v[key]}: already used by ${clash[0]}; host ports must differ.`);
+    }
+    if (v[key] !== 0) seen.push([key, v[key]]);
+  }
+  const keys = ["registryServer", "registryUsername", "registryPassword", "registryRepository"];
+  const set = keys.filter((k) => v[k as ConfigKey] !== undefined);
+  if (set.length > 0 && set.length < keys.length) {
+    const missing = keys.filter((k) => !set.includes(k));
+    fail(
+      `Incomplete registry config: ${set.join(", ")} set but ${missing.join(", ")} missing; set all four or none.`,
+    );
+  }
+  if (v.registryServer === undefined || v.registryRepository === undefined) return undefined;
+  return {
+    server: v.registryServer,
+    username: v.registryUsername ?? "",
+    password: cfg.requireSecret("registryPassword"),
+    repository: v.registryRepository,
+  };
+}
+
+/** Region, Fargate CPU/memory pairs, scaling bounds, an existing VPC with two subnets per tier. */
+function checkEcs(v: ConfigValues, region: string | undefined): string {
+  if (region === undefined) {
+    return fail(`Missing config aws:region: target "ecs" needs an AWS region such as us-east-1.`);
+  }
+  if (!/^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/.test(region)) {
+    fail(`Invalid config aws:region="${region}": expected an AWS region such as us-east-1.`);
+  }
+  for (const svc of ["app", "mysql", "search"] as const) {
+    const [cpu, memory] = [v[`${svc}Cpu`], v[`${svc}MemoryMb`]];
+    const allowed = FARGATE_MEMORY.get(cpu) ?? [];
+    if (!allowed.includes(memory)) {
+      fail(
+        `Invalid config ${svc}MemoryMb=${memory} for ${svc}Cpu=${cpu}: Fargate accepts ` +
+          `${allowed.join(", ")} MiB with ${cpu} CPU units.`,
       );
     }
   }
-  const values = new Map<ConfigKey, Raw>();
-  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [
-    ConfigKey,
-    (typeof CONFIG_KEYS)[ConfigKey],
-  ][]) {
-    const raw = cfg.get(key);
-    values.set(key, raw === undefined ? spec.default : rules.parse(key, spec.type, raw));
-  }
-  return values;
-}
-
-function secretOrUndefined(
-  cfg: pulumi.Config,
-  key: ConfigKey,
-  value: string,
-): pulumi.Output<string> | undefined {
-  return value === "" ? undefined : cfg.requireSecret(key);
-}
-
-function readCaCert(path: string | undefined, fail: Fail): string | undefined {
-  if (path === undefined) return undefined;
-  let text = "";
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
+  if (v.appMaxCount < v.appMinCount) {
     fail(
-      `Invalid config appBuildCaCertFile="${path}": cannot read the file (${(err as NodeJS.ErrnoException).code}).`,
+      `Invalid config appMaxCount=${v.appMaxCount}: must be an integer from ${v.appMinCount} to 20.`,
     );
   }
-  // Docker passes build args to RUN as environment; Linux caps one string at 128 KiB.
-  if (Buffer.byteLength(text) > MAX_BUILD_ARG_BYTES) {
-    fail(
-      `Invalid config appBuildCaCertFile="${path}": ${Buffer.byteLength(text)} bytes; a build arg must stay ` +
-        `under ${MAX_BUILD_ARG_BYTES} bytes, so give only the proxy's CA certificate, not a whole bundle.`,
-    );
+  const subnets = { publicSubnetIds: v.publicSubnetIds, privateSubnetIds: v.privateSubnetIds };
+  for (const [key, ids] of Object.entries(subnets)) {
+    if (v.vpcId === undefined && ids.length > 0) {
+      fail(
+        `Invalid config: publicSubnetIds/privateSubnetIds are set but vpcId is empty; set vpcId or remove the subnet ids.`,
+      );
+    }
+    if (v.vpcId !== undefined && ids.length < 2) {
+      fail(
+        `Invalid config ${key}=${JSON.stringify(ids)}: with vpcId set, give at least two subnet ids in different AZs.`,
+      );
+    }
   }
-  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
-    fail(`Invalid config appBuildCaCertFile="${path}": not a PEM certificate file.`);
-  }
-  return text;
+  return region;
 }
 
 function deepFreeze<T>(value: T): T {

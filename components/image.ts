@@ -2,18 +2,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { contextTag } from "./image-tag.js";
-
-/** Registry the image is pushed to. */
-export interface ImageRegistry {
-  /** Registry host[:port], e.g. 127.0.0.1:5000 or <account>.dkr.ecr.<region>.amazonaws.com. */
-  readonly server: pulumi.Input<string>;
-  readonly username: pulumi.Input<string>;
-  /** Must be a Pulumi secret. */
-  readonly password: pulumi.Output<string>;
-}
+import type { ImageRegistry } from "./spec.js";
 
 /** Inputs of {@link AppImage}. */
-export interface AppImageArgs {
+interface AppImageArgs {
+  /** Prefix of the image resources' names. */
+  readonly prefix: string;
   /** Build context directory (the app's Dockerfile is at its root). */
   readonly context: string;
   /** Repository without tag: a local name, or `<registry>/<repository>` when pushing. */
@@ -51,7 +45,7 @@ export class AppImage extends pulumi.ComponentResource {
     // A pushed image of the same sources seeds the layer cache (CI, other machines).
     if (push) buildArgs.BUILDKIT_INLINE_CACHE = "1";
     const image = new docker.Image(
-      `${name}-image`,
+      `${args.prefix}-image`,
       {
         imageName,
         build: {
@@ -67,7 +61,7 @@ export class AppImage extends pulumi.ComponentResource {
       { parent: this },
     );
     this.localCopy = new docker.RemoteImage(
-      `${name}-local`,
+      `${args.prefix}-local`,
       { name: image.imageName, keepLocally: false, forceRemove: true },
       { parent: this },
     );

@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
 /** Inputs of {@link Secrets}. */
-export interface SecretsArgs {
+interface SecretsArgs {
+  /** Prefix of the generated resources' names. */
+  readonly prefix: string;
   /** SMTP password from config (`requireSecret`); undefined = no mail authentication. */
   readonly mailPassword?: pulumi.Output<string>;
 }
@@ -25,7 +27,7 @@ export class Secrets extends pulumi.ComponentResource {
     const password = (suffix: string, length: number): pulumi.Output<string> =>
       pulumi.secret(
         new random.RandomPassword(
-          `${name}-${suffix}`,
+          `${args.prefix}-${suffix}`,
           { length, special: false, minUpper: 1, minLower: 1, minNumeric: 1 },
           { parent: this },
         ).result,

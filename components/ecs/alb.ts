@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
 /** Inputs of {@link AppLoadBalancer}. */
-export interface AppLoadBalancerArgs {
+interface AppLoadBalancerArgs {
   readonly vpcId: pulumi.Input<string>;
   readonly subnetIds: pulumi.Input<string>[];
   readonly securityGroupId: pulumi.Input<string>;

@@ -1,7 +1,7 @@
 // Typed ECS container definitions. The provider takes them as a JSON string that nothing
 // checks, so they are built against the AWS SDK's ContainerDefinition type (types only).
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import type { ServiceSpec } from "../services.js";
+import type { ServiceSpec } from "../spec.js";
 
 /** Name of the task volume that holds a stateful service's data. */
 export const DATA_VOLUME = "data";
@@ -9,7 +9,7 @@ export const DATA_VOLUME = "data";
 export const SCRATCH_VOLUME = "tmp";
 
 /** Env a service needs on Fargate beyond its target-neutral spec. */
-export function fargateEnv(spec: ServiceSpec): Record<string, string> {
+function fargateEnv(spec: ServiceSpec): Record<string, string> {
   // Fargate cannot raise vm.max_map_count, so the search engine must not mmap its store.
   return spec.name === "search"
     ? { ...spec.env, "node.store.allow_mmap": "false" }
@@ -17,9 +17,11 @@ export function fargateEnv(spec: ServiceSpec): Record<string, string> {
 }
 
 /** Inputs resolved to plain values, ready to be rendered into the JSON the provider takes. */
-export interface ContainerInputs {
+interface ContainerInputs {
   readonly spec: ServiceSpec;
   readonly image: string;
+  /** Env known only once other resources exist (the public URL). */
+  readonly extraEnv: Readonly<Record<string, string>>;
   /** Secrets Manager ARN per secret env var name. */
   readonly secretArns: Readonly<Record<string, string>>;
   readonly logGroup: string;
@@ -29,7 +31,7 @@ export interface ContainerInputs {
 /** The single container of a service's task. Credentials go in `secrets`, never `environment`. */
 export function containerDefinition(inputs: ContainerInputs): ContainerDefinition {
   const { spec } = inputs;
-  const env = fargateEnv(spec);
+  const env = { ...fargateEnv(spec), ...inputs.extraEnv };
   return {
     name: spec.name,
     image: inputs.image,

@@ -15,7 +15,7 @@ const ECS_TASKS_TRUST = JSON.stringify({
 });
 
 /** AWS managed policy for pulling from ECR and writing CloudWatch logs. */
-export const EXECUTION_POLICY_ARN =
+const EXECUTION_POLICY_ARN =
   "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
 /** Execution role that may read exactly the given secrets. */

@@ -1,16 +1,16 @@
 // The network the ECS system runs in: a new VPC across two AZs, or an existing one.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { EcsConfig } from "../config.js";
+import type { EcsPlacement } from "../spec.js";
 
 /** Inputs of {@link EcsNetwork}. */
-export interface EcsNetworkArgs {
+interface EcsNetworkArgs {
   /** Existing VPC and subnets; undefined = create them. */
-  readonly existing?: EcsConfig["existingVpc"];
+  readonly existing?: EcsPlacement["existingVpc"];
 }
 
 /** Number of availability zones the created VPC spans. */
-export const AZ_COUNT = 2;
+const AZ_COUNT = 2;
 
 /** VPC with public subnets (load balancer, NAT) and private subnets (tasks, EFS). */
 export class EcsNetwork extends pulumi.ComponentResource {
@@ -19,7 +19,16 @@ export class EcsNetwork extends pulumi.ComponentResource {
   public readonly privateSubnetIds: pulumi.Output<string>[];
 
   constructor(name: string, args: EcsNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("microblog:ecs:Network", name, {}, opts);
+    // Aliased: the type token before it matched the class name.
+    super(
+      "microblog:ecs:EcsNetwork",
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [...(opts?.aliases ?? []), { type: "microblog:ecs:Network" }],
+      },
+    );
     if (args.existing !== undefined) {
       this.vpcId = pulumi.output(args.existing.vpcId);
       this.publicSubnetIds = args.existing.publicSubnetIds.map((id) => pulumi.output(id));

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
 /** Lifecycle: expire untagged images after a week, keep the newest 30 images. */
-export const ECR_LIFECYCLE_POLICY = {
+const ECR_LIFECYCLE_POLICY = {
   rules: [
     {
       rulePriority: 1,
@@ -35,10 +35,14 @@ export class EcrRegistry extends pulumi.ComponentResource {
   /** Short-lived token; a secret. */
   public readonly password: pulumi.Output<string>;
 
-  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    args: { readonly prefix: string },
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("microblog:ecs:EcrRegistry", name, {}, opts);
     const repo = new aws.ecr.Repository(
-      `${name}-repo`,
+      `${args.prefix}-repo`,
       {
         imageScanningConfiguration: { scanOnPush: true },
         imageTagMutability: "IMMUTABLE",
@@ -47,7 +51,7 @@ export class EcrRegistry extends pulumi.ComponentResource {
       { parent: this },
     );
     new aws.ecr.LifecyclePolicy(
-      `${name}-lifecycle`,
+      `${args.prefix}-lifecycle`,
       { repository: repo.name, policy: JSON.stringify(ECR_LIFECYCLE_POLICY) },
       { parent: this },
     );

@@ -1,47 +1,65 @@
-// Security groups: the only flows are internet→ALB, ALB→app, app→MySQL, app→search and
-// data services→EFS, plus HTTPS egress for image pulls, secrets and logs.
+// Security groups derived from the spec's flows: one group per service, the ALB (the entry)
+// and EFS; each flow between them becomes one SG-to-SG rule pair, a flow to the internet an
+// egress rule. Added here only what Fargate itself needs: data services → EFS (NFS) and HTTPS
+// egress for image pulls, secrets and logs.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import type { Flow, ServiceName } from "../spec.js";
 
 /** Inputs of {@link EcsSecurityGroups}. */
-export interface EcsSecurityGroupsArgs {
+interface EcsSecurityGroupsArgs {
   readonly vpcId: pulumi.Input<string>;
+  readonly flows: readonly Flow[];
   /** Listener ports open to the internet on the ALB (80, and 443 with a certificate). */
-  readonly publicPorts: readonly number[];
-  /** SMTP port the app may reach, when mail is configured. */
-  readonly mailPort?: number;
+  readonly listenerPorts: readonly number[];
+  /** Services whose data lives on EFS. */
+  readonly dataServices: readonly ServiceName[];
 }
 
-/** The internal flows between groups: [from, to, port]. */
-export const INTERNAL_FLOWS = [
-  ["alb", "app", 5000],
-  ["app", "mysql", 3306],
-  ["app", "search", 9200],
-  ["mysql", "efs", 2049],
-  ["search", "efs", 2049],
-] as const;
+/** NFS, the port EFS mount targets listen on. */
+const NFS_PORT = 2049;
+/** HTTPS, which every task needs outbound (ECR, Secrets Manager, CloudWatch Logs). */
+const HTTPS_PORT = 443;
 
-type Group = "alb" | "app" | "mysql" | "search" | "efs";
+type Group = ServiceName | "alb" | "efs";
 
-/** One security group per tier and the exact rules between them. */
+/** One security group per tier and exactly the rules between them. */
 export class EcsSecurityGroups extends pulumi.ComponentResource {
   /** Security group id by tier. */
   public readonly ids: Readonly<Record<Group, pulumi.Output<string>>>;
 
   constructor(name: string, args: EcsSecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("microblog:ecs:SecurityGroups", name, {}, opts);
+    // Aliased: the type token before it matched the class name.
+    super(
+      "microblog:ecs:EcsSecurityGroups",
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [...(opts?.aliases ?? []), { type: "microblog:ecs:SecurityGroups" }],
+      },
+    );
     const parent = { parent: this };
+    const services: ServiceName[] = ["app", "mysql", "search"];
     const groups = {} as Record<Group, aws.ec2.SecurityGroup>;
-    for (const g of ["alb", "app", "mysql", "search", "efs"] as const) {
+    for (const g of ["alb", ...services, "efs"] as const) {
       groups[g] = new aws.ec2.SecurityGroup(
         `${name}-${g}`,
         { vpcId: args.vpcId, description: `Microblog ${g}`, revokeRulesOnDelete: true },
         parent,
       );
     }
-    for (const [from, to, port] of INTERNAL_FLOWS) {
+    const internal: { from: Group; to: Group; port: number }[] = [
+      ...args.flows.flatMap((f) =>
+        f.to === "internet"
+          ? []
+          : [{ from: f.from === "public" ? "alb" : f.from, to: f.to, port: f.port }],
+      ),
+      ...args.dataServices.map((svc) => ({ from: svc, to: "efs" as const, port: NFS_PORT })),
+    ] as { from: Group; to: Group; port: number }[];
+    for (const { from, to, port } of internal) {
       // One flow is two mirrored rules: ingress on the target, egress on the source.
-      const rule = (own: keyof typeof groups, peer: keyof typeof groups) => ({
+      const rule = (own: Group, peer: Group) => ({
         securityGroupId: groups[own].id,
         referencedSecurityGroupId: groups[peer].id,
         ipProtocol: "tcp",
@@ -52,7 +70,7 @@ export class EcsSecurityGroups extends pulumi.ComponentResource {
       new aws.vpc.SecurityGroupIngressRule(`${name}-${from}-to-${to}-in`, rule(to, from), parent);
       new aws.vpc.SecurityGroupEgressRule(`${name}-${from}-to-${to}-out`, rule(from, to), parent);
     }
-    for (const port of args.publicPorts) {
+    for (const port of args.listenerPorts) {
       new aws.vpc.SecurityGroupIngressRule(
         `${name}-internet-to-alb-${port}`,
         {
@@ -66,7 +84,15 @@ export class EcsSecurityGroups extends pulumi.ComponentResource {
         parent,
       );
     }
-    const egressAnywhere = (g: Group, port: number, why: string): void => {
+    const egress = [
+      ...services.map((g) => ({ g, port: HTTPS_PORT, why: "image pulls, secrets, logs (HTTPS)" })),
+      ...args.flows.flatMap((f) =>
+        f.to === "internet" && f.from !== "public" && f.port !== HTTPS_PORT
+          ? [{ g: f.from, port: f.port, why: f.why }]
+          : [],
+      ),
+    ];
+    for (const { g, port, why } of egress) {
       new aws.vpc.SecurityGroupEgressRule(
         `${name}-${g}-egress-${port}`,
         {
@@ -79,11 +105,7 @@ export class EcsSecurityGroups extends pulumi.ComponentResource {
         },
         parent,
       );
-    };
-    for (const g of ["app", "mysql", "search"] as const)
-      egressAnywhere(g, 443, "image pulls, secrets, logs (HTTPS)");
-    if (args.mailPort !== undefined && args.mailPort !== 443)
-      egressAnywhere("app", args.mailPort, "SMTP");
+    }
     this.ids = {
       alb: groups.alb.id,
       app: groups.app.id,

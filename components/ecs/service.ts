@@ -2,13 +2,15 @@
 // name and the ECS service. Stateful services never run two tasks on the same data.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { ServiceSpec } from "../services.js";
+import type { ServiceSpec } from "../spec.js";
 import { containerDefinition, DATA_VOLUME, SCRATCH_VOLUME } from "./container-def.js";
 import { executionRole, storeSecrets, taskRole } from "./iam.js";
 
 /** Inputs of {@link FargateService}. */
-export interface FargateServiceArgs {
+interface FargateServiceArgs {
   readonly spec: ServiceSpec;
+  /** Env whose values come from other resources (the app's public URL). */
+  readonly extraEnv?: Readonly<Record<string, pulumi.Input<string>>>;
   readonly namePrefix: string;
   readonly clusterArn: pulumi.Input<string>;
   readonly cpu: number;
@@ -139,23 +141,26 @@ export class FargateService extends pulumi.ComponentResource {
   ): aws.ecs.TaskDefinition {
     const { spec } = args;
     const secretNames = Object.keys(secretArns).sort();
-    const containerDefinitions = pulumi
-      .all([
-        pulumi.output(spec.image),
-        logGroup,
-        ...secretNames.map((k) => secretArns[k] as pulumi.Output<string>),
-      ])
-      .apply(([image, group, ...arns]) =>
-        JSON.stringify([
-          containerDefinition({
-            spec,
-            image: image as string,
-            logGroup: group as string,
-            region: args.region,
-            secretArns: Object.fromEntries(secretNames.map((k, i) => [k, arns[i] as string])),
-          }),
-        ]),
-      );
+    const containerDefinitions = pulumi.output(args.extraEnv ?? {}).apply((extraEnv) =>
+      pulumi
+        .all([
+          pulumi.output(spec.image),
+          logGroup,
+          ...secretNames.map((k) => secretArns[k] as pulumi.Output<string>),
+        ])
+        .apply(([image, group, ...arns]) =>
+          JSON.stringify([
+            containerDefinition({
+              spec,
+              image: image as string,
+              extraEnv,
+              logGroup: group as string,
+              region: args.region,
+              secretArns: Object.fromEntries(secretNames.map((k, i) => [k, arns[i] as string])),
+            }),
+          ]),
+        ),
+    );
     return new aws.ecs.TaskDefinition(
       `${name}-taskdef`,
       {

@@ -1,10 +1,10 @@
 // Encrypted EFS for the data services: one file system, one access point per service.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { DataSpec } from "../services.js";
+import type { DataSpec } from "../spec.js";
 
 /** Inputs of {@link EcsStorage}. */
-export interface EcsStorageArgs {
+interface EcsStorageArgs {
   readonly subnetIds: pulumi.Input<string>[];
   readonly securityGroupId: pulumi.Input<string>;
   /** Data directory owner per stateful service. */
@@ -25,7 +25,16 @@ export class EcsStorage extends pulumi.ComponentResource {
   public readonly mountTargets: aws.efs.MountTarget[];
 
   constructor(name: string, args: EcsStorageArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("microblog:ecs:Storage", name, {}, opts);
+    // Aliased: the type token before it matched the class name.
+    super(
+      "microblog:ecs:EcsStorage",
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [...(opts?.aliases ?? []), { type: "microblog:ecs:Storage" }],
+      },
+    );
     const fs = new aws.efs.FileSystem(
       `${name}-fs`,
       { encrypted: true, performanceMode: "generalPurpose", throughputMode: "elastic" },

@@ -2,8 +2,7 @@
 // names, security groups, EFS, three Fargate services, the ALB and app autoscaling.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { EcsConfig } from "../config.js";
-import { APP_PORT, type ServiceName, type SystemSpec } from "../services.js";
+import type { DataSpec, EcsPlacement, ServiceName, SystemSpec } from "../spec.js";
 import { AppLoadBalancer, appAutoscaling, listenerPorts } from "./alb.js";
 import { EcsNetwork } from "./network.js";
 import { EcsSecurityGroups } from "./security.js";
@@ -11,15 +10,11 @@ import { FargateService } from "./service.js";
 import { EcsStorage } from "./storage.js";
 
 /** Inputs of {@link EcsSystem}. */
-export interface EcsSystemArgs {
+interface EcsSystemArgs {
+  /** A spec placed on ECS. */
   readonly spec: SystemSpec;
-  readonly namePrefix: string;
   /** Cloud Map private DNS namespace, e.g. microblog-infra-ecs.internal. */
   readonly namespaceName: string;
-  readonly ecs: EcsConfig;
-  readonly platform: string;
-  readonly data: { readonly protect: boolean; readonly retainOnDelete: boolean };
-  readonly mailPort?: number;
 }
 
 /** Microblog on ECS Fargate. */
@@ -30,66 +25,74 @@ export class EcsSystem extends pulumi.ComponentResource {
 
   constructor(name: string, args: EcsSystemArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microblog:ecs:EcsSystem", name, {}, opts);
-    const { spec, ecs } = args;
-    const network = new EcsNetwork(`${name}-net`, { existing: ecs.existingVpc }, { parent: this });
+    const { spec } = args;
+    if (spec.placement.kind !== "ecs") throw new Error("EcsSystem needs an ecs placement");
+    const ecs: EcsPlacement = spec.placement;
+    const { app: appSpec, mysql: mysqlSpec, search: searchSpec } = spec.services;
+    const base = spec.name;
+    const network = new EcsNetwork(`${base}-net`, { existing: ecs.existingVpc }, { parent: this });
     const cluster = new aws.ecs.Cluster(
-      `${name}-cluster`,
-      { name: args.namePrefix, settings: [{ name: "containerInsights", value: "enabled" }] },
+      `${base}-cluster`,
+      { name: spec.namePrefix, settings: [{ name: "containerInsights", value: "enabled" }] },
       { parent: this },
     );
     const namespace = new aws.servicediscovery.PrivateDnsNamespace(
-      `${name}-ns`,
+      `${base}-ns`,
       { name: args.namespaceName, vpc: network.vpcId, description: "Microblog service names" },
       { parent: this },
     );
+    const certificateArn = spec.entry.https?.certificateArn;
     const sg = new EcsSecurityGroups(
-      `${name}-sg`,
+      `${base}-sg`,
       {
         vpcId: network.vpcId,
-        publicPorts: listenerPorts(ecs.certificateArn),
-        mailPort: args.mailPort,
+        flows: spec.flows,
+        listenerPorts: listenerPorts(certificateArn),
+        dataServices: [mysqlSpec, searchSpec]
+          .filter((s) => s.data !== undefined)
+          .map((s) => s.name),
       },
       { parent: this },
     );
     const storage = new EcsStorage(
-      `${name}-efs`,
+      `${base}-efs`,
       {
         subnetIds: network.privateSubnetIds,
         securityGroupId: sg.ids.efs,
-        services: { mysql: requireData(spec, "mysql"), search: requireData(spec, "search") },
-        ...args.data,
+        services: { mysql: requireData(mysqlSpec.data), search: requireData(searchSpec.data) },
+        ...spec.data,
       },
       { parent: this },
     );
     const alb = new AppLoadBalancer(
-      `${name}-lb`,
+      `${base}-lb`,
       {
         vpcId: network.vpcId,
         subnetIds: network.publicSubnetIds,
         securityGroupId: sg.ids.alb,
-        appPort: APP_PORT,
-        healthPath: "/healthz",
-        healthIntervalSeconds: spec.app.healthCheck.intervalSeconds,
-        healthTimeoutSeconds: spec.app.healthCheck.timeoutSeconds,
-        certificateArn: ecs.certificateArn,
+        appPort: appSpec.port,
+        healthPath: spec.entry.healthPath,
+        healthIntervalSeconds: appSpec.healthCheck.intervalSeconds,
+        healthTimeoutSeconds: appSpec.healthCheck.timeoutSeconds,
+        certificateArn,
       },
       { parent: this },
     );
     const common = {
-      namePrefix: args.namePrefix,
+      namePrefix: spec.namePrefix,
       clusterArn: cluster.arn,
-      cpuArchitecture: args.platform === "linux/arm64" ? ("ARM64" as const) : ("X86_64" as const),
+      cpuArchitecture: spec.platform === "linux/arm64" ? ("ARM64" as const) : ("X86_64" as const),
       region: ecs.region,
       subnetIds: network.privateSubnetIds,
       logRetentionDays: ecs.logRetentionDays,
     };
-    const data = (svc: "mysql" | "search", cpu: number): FargateService =>
+    const data = (svc: "mysql" | "search"): FargateService =>
       new FargateService(
-        `${name}-${svc}`,
+        `${base}-${svc}`,
         {
           ...common,
-          spec: spec[svc],
-          cpu,
+          spec: spec.services[svc],
+          cpu: ecs.cpu[svc],
           securityGroupId: sg.ids[svc],
           desiredCount: 1,
           namespaceId: namespace.id,
@@ -103,16 +106,18 @@ export class EcsSystem extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    const mysql = data("mysql", ecs.mysqlCpu);
-    const search = data("search", ecs.searchCpu);
+    const mysql = data("mysql");
+    const search = data("search");
+    const urlEnv = spec.entry.urlEnv;
     const app = new FargateService(
-      `${name}-app`,
+      `${base}-app`,
       {
         ...common,
-        spec: spec.app,
-        cpu: ecs.appCpu,
+        spec: appSpec,
+        extraEnv: urlEnv === undefined ? undefined : { [urlEnv]: alb.url },
+        cpu: ecs.cpu.app,
         securityGroupId: sg.ids.app,
-        desiredCount: ecs.appMinCount,
+        desiredCount: ecs.appScaling.min,
         targetGroupArn: alb.targetGroupArn,
         // The app's boot retries until MySQL answers; starting after the data services saves failed tasks.
         dependsOn: [...alb.listeners, mysql, search],
@@ -120,14 +125,8 @@ export class EcsSystem extends pulumi.ComponentResource {
       { parent: this },
     );
     appAutoscaling(
-      `${name}-app`,
-      {
-        clusterName: cluster.name,
-        serviceName: app.serviceName,
-        min: ecs.appMinCount,
-        max: ecs.appMaxCount,
-        cpuPercent: ecs.appCpuTargetPercent,
-      },
+      `${base}-app`,
+      { clusterName: cluster.name, serviceName: app.serviceName, ...ecs.appScaling },
       this,
     );
     this.url = alb.url;
@@ -143,11 +142,7 @@ export class EcsSystem extends pulumi.ComponentResource {
   }
 }
 
-function requireData(
-  spec: SystemSpec,
-  svc: "mysql" | "search",
-): NonNullable<SystemSpec["mysql"]["data"]> {
-  const data = spec[svc].data;
-  if (data === undefined) throw new Error(`service ${svc} must declare its data directory`);
+function requireData(data: DataSpec | undefined): DataSpec {
+  if (data === undefined) throw new Error("a data service must declare its data directory");
   return data;
 }

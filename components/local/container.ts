@@ -1,10 +1,7 @@
 // Pure helpers that turn a target-neutral ServiceSpec into @pulumi/docker container inputs.
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
-import type { HealthCheckSpec, ServiceSpec } from "../services.js";
-
-/** Host names the services have on the Docker network (the chapter's names). */
-export const LOCAL_HOSTS = { app: "app", mysql: "mysql", search: "elasticsearch" } as const;
+import type { HealthCheckSpec, ServiceSpec } from "../spec.js";
 
 /**
  * Seconds as Go's time.Duration prints them ("45s", "1m0s", "5m0s"): the provider reads the

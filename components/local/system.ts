@@ -1,24 +1,18 @@
-// Renders the system spec onto a local Docker engine: one network, named volumes, pinned
-// images, three health-checked containers; the app starts only once its data services are healthy.
+// Renders the system spec onto a local Docker engine: one network for the flows between
+// services, named volumes, pinned images, three health-checked containers; the app starts only
+// once its data services are healthy.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import type { ServiceName, ServiceSpec, SystemSpec } from "../services.js";
+import type { LocalPlacement, ServiceName, ServiceSpec, SystemSpec } from "../spec.js";
 import { dockerEnvs, dockerHealthcheck, loopbackPort, waitTimeoutSeconds } from "./container.js";
 
 /** Inputs of {@link LocalSystem}. */
-export interface LocalSystemArgs {
+interface LocalSystemArgs {
+  /** A spec placed on local Docker. */
   readonly spec: SystemSpec;
-  /** Prefix of every Docker object name, unique per project and stack. */
-  readonly namePrefix: string;
-  /** Host port (127.0.0.1) for the app. */
-  readonly appPort: number;
-  /** Host ports (127.0.0.1) for the data services; absent = not published. */
-  readonly hostPorts: Readonly<Partial<Record<"mysql" | "search", number>>>;
-  /** Resources the app container must outlive on delete (the app image's local copy). */
-  readonly appDependsOn: readonly pulumi.Resource[];
-  /** Resource options of the data volumes. */
-  readonly data: { readonly protect: boolean; readonly retainOnDelete: boolean };
 }
+
+type Placed = SystemSpec & { readonly placement: LocalPlacement };
 
 /** Microblog on local Docker. */
 export class LocalSystem extends pulumi.ComponentResource {
@@ -33,24 +27,39 @@ export class LocalSystem extends pulumi.ComponentResource {
 
   constructor(name: string, args: LocalSystemArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microblog:local:LocalSystem", name, {}, opts);
-    const prefix = args.namePrefix;
+    const spec = args.spec;
+    if (spec.placement.kind !== "local") throw new Error("LocalSystem needs a local placement");
+    const placed = spec as Placed;
+    // Services that talk to each other share the network, reached by their host names.
+    const isService = (end: string): end is ServiceName => end in spec.services;
+    const joined = new Set(
+      spec.flows.filter((f) => isService(f.from) && isService(f.to)).flatMap((f) => [f.from, f.to]),
+    );
     const network = new docker.Network(
-      `${name}-network`,
-      { name: `${prefix}-network`, driver: "bridge" },
+      `${spec.name}-network`,
+      { name: `${spec.namePrefix}-network`, driver: "bridge" },
       { parent: this },
     );
-    const mysql = this.dataService(name, args, args.spec.mysql, network, args.hostPorts.mysql);
-    const search = this.dataService(name, args, args.spec.search, network, args.hostPorts.search);
-    const app = this.container(name, prefix, args.spec.app, network, {
-      image: args.spec.app.image,
+    const on = (svc: ServiceName) => (joined.has(svc) ? network : undefined);
+    const mysql = this.dataService(placed, spec.services.mysql, on("mysql"));
+    const search = this.dataService(placed, spec.services.search, on("search"));
+    const { app: appSpec } = spec.services;
+    const appPort = placed.placement.hostPorts.app;
+    const app = this.container(placed, appSpec, on("app"), {
+      image: appSpec.image,
       // Stateless: a read-only root filesystem with a small scratch /tmp.
       readOnly: true,
       tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
-      ports: [loopbackPort(args.spec.app.port, args.appPort)],
-      dependsOn: [mysql.container, search.container, ...args.appDependsOn],
+      // The entry: users reach the app on loopback.
+      ports: appPort === undefined ? [] : [loopbackPort(appSpec.port, appPort)],
+      dependsOn: [
+        mysql.container,
+        search.container,
+        ...(appSpec.localImage === undefined ? [] : [appSpec.localImage]),
+      ],
     });
 
-    this.url = pulumi.output(`http://127.0.0.1:${args.appPort}`);
+    this.url = pulumi.output(`http://127.0.0.1:${appPort}`);
     this.networkName = network.name;
     this.containerNames = pulumi
       .all([app.name, mysql.container.name, search.container.name])
@@ -67,24 +76,23 @@ export class LocalSystem extends pulumi.ComponentResource {
   }
 
   private dataService(
-    name: string,
-    args: LocalSystemArgs,
+    system: Placed,
     spec: ServiceSpec,
-    network: docker.Network,
-    hostPort: number | undefined,
+    network: docker.Network | undefined,
   ): { container: docker.Container; volume: docker.Volume } {
     const volume = new docker.Volume(
-      `${name}-${spec.name}-data`,
-      { name: `${args.namePrefix}-${spec.name}-data` },
-      { parent: this, protect: args.data.protect, retainOnDelete: args.data.retainOnDelete },
+      `${system.name}-${spec.name}-data`,
+      { name: `${system.namePrefix}-${spec.name}-data` },
+      { parent: this, ...system.data },
     );
     // keepLocally: destroying the stack must not delete a shared, pinned image.
     const image = new docker.RemoteImage(
-      `${name}-${spec.name}-image`,
+      `${system.name}-${spec.name}-image`,
       { name: spec.image, keepLocally: true },
       { parent: this },
     );
-    const container = this.container(name, args.namePrefix, spec, network, {
+    const hostPort = system.placement.hostPorts[spec.name];
+    const container = this.container(system, spec, network, {
       image: image.imageId,
       ports: hostPort === undefined ? [] : [loopbackPort(spec.port, hostPort)],
       volumes: [{ volumeName: volume.name, containerPath: spec.data?.path }],
@@ -94,10 +102,9 @@ export class LocalSystem extends pulumi.ComponentResource {
   }
 
   private container(
-    name: string,
-    prefix: string,
+    system: Placed,
     spec: ServiceSpec,
-    network: docker.Network,
+    network: docker.Network | undefined,
     extra: {
       image: pulumi.Input<string>;
       ports: docker.types.input.ContainerPort[];
@@ -108,12 +115,13 @@ export class LocalSystem extends pulumi.ComponentResource {
     },
   ): docker.Container {
     return new docker.Container(
-      `${name}-${spec.name}`,
+      `${system.name}-${spec.name}`,
       {
-        name: `${prefix}-${spec.name}`,
+        name: `${system.namePrefix}-${spec.name}`,
         image: extra.image,
         envs: dockerEnvs(spec),
-        networksAdvanced: [{ name: network.name, aliases: [spec.hostname] }],
+        networksAdvanced:
+          network === undefined ? [] : [{ name: network.name, aliases: [spec.hostname] }],
         ports: extra.ports,
         volumes: extra.volumes,
         healthcheck: dockerHealthcheck(spec.healthCheck),

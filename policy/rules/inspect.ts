@@ -1,5 +1,6 @@
 // Pure helpers the rules share: recognising credentials, data services, pinned images and the
 // stack a resource belongs to. Nothing here touches the policy runtime.
+import { imageRefProblem } from "./pinned-image.js";
 
 /** Env var names that carry a credential (password, token, key, secret, credentials). */
 const CREDENTIAL_NAME =
@@ -46,16 +47,18 @@ export function splitEnv(entry: string): [string, string] {
   return i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
 }
 
-/** Why an image reference is not pinned by version or digest, or undefined when it is. */
+/** Why an image reference is not pinned by version or digest (rules/pinned-image.ts), if so. */
 export function unpinnedImageReason(ref: string): string | undefined {
-  if (/^sha256:[0-9a-f]{12,}$/i.test(ref)) return undefined; // a local image ID
-  if (/@sha256:[0-9a-f]{64}$/i.test(ref)) return undefined; // name@digest
-  const lastPart = ref.slice(ref.lastIndexOf("/") + 1);
-  const colon = lastPart.lastIndexOf(":");
-  if (colon < 0) return `"${ref}" has no tag, so it means :latest`;
-  const tag = lastPart.slice(colon + 1);
-  if (tag === "latest" || tag === "") return `"${ref}" uses the moving tag "${tag || "(empty)"}"`;
-  return undefined;
+  switch (imageRefProblem(ref)) {
+    case "malformed":
+      return `"${ref}" is not a valid image reference`;
+    case "untagged":
+      return `"${ref}" has no tag, so it means :latest`;
+    case "latest":
+      return `"${ref}" uses the moving tag "latest"`;
+    default:
+      return undefined;
+  }
 }
 
 /** The stack name in a URN (`urn:pulumi:<stack>::<project>::<type>::<name>`). */

@@ -23,6 +23,12 @@ describe("ecs stack variations", () => {
       (await resolve(outputs.url)).value,
       "https://microblog-lb-alb.us-east-1.elb.amazonaws.com",
     );
+    // The app learns it is served over HTTPS: absolute links and a TLS-only session cookie.
+    const env = Object.fromEntries(
+      (containers(resources, "app")[0]?.environment ?? []).map((e) => [e.name, e.value]),
+    );
+    assert.equal(env.PUBLIC_URL, "https://microblog-lb-alb.us-east-1.elb.amazonaws.com");
+    assert.equal(env.SESSION_COOKIE_SECURE, "true");
   });
 
   it("runs OpenSearch over plain HTTP without the official image's demo security", async () => {

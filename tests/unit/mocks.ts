@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
 import assert from "node:assert/strict";
 import { load } from "js-yaml";
 
@@ -17,6 +18,12 @@ export const PROJECT = "microblog-infra";
 export interface Recorded {
   readonly type: string;
   readonly name: string;
+  /** URN as the engine computes it (full parent type chain, root stack left out). */
+  readonly urn: string;
+  /** The engine URN of the parent (the root stack's when declared at top level). */
+  readonly parentUrn?: string;
+  /** Aliases exactly as the engine receives them in the registration request. */
+  readonly aliases: readonly AliasRequest[];
   /** Inputs after resolution (secrets unwrapped, as the mock monitor receives them). */
   readonly inputs: Record<string, unknown>;
   /** The same inputs as the program passed them, Outputs included (for secrecy checks). */
@@ -26,6 +33,18 @@ export interface Recorded {
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
 }
+
+/** One alias of a registration request: a whole URN, or a spec whose empty fields mean "same". */
+export type AliasRequest =
+  | { readonly urn: string }
+  | {
+      readonly name: string;
+      readonly type: string;
+      readonly stack: string;
+      readonly project: string;
+      readonly parentUrn: string;
+      readonly noParent: boolean;
+    };
 
 /** A config override: a plain string, or `{ secret }` for a value set with --secret. */
 export type Override = string | { readonly secret: string };
@@ -92,6 +111,8 @@ export async function evaluate(
       resources.push({
         type: args.type,
         name: args.name,
+        urn: "",
+        aliases: [],
         inputs: {},
         rawProps: args.props,
         dependsOn: dependsOn.map((r) => names.get(r) ?? "?"),
@@ -115,8 +136,13 @@ export async function evaluate(
   // Let the stack's output registration finish before the next evaluation resets the mocks.
   await pulumi.runtime.disconnect();
   for (const r of resources) {
-    (r as { inputs: Record<string, unknown> }).inputs =
-      monitorInputs.get(`${r.type}::${r.name}`) ?? {};
+    const registration = registrations.get(`${r.type}::${r.name}`);
+    Object.assign(r, {
+      inputs: monitorInputs.get(`${r.type}::${r.name}`) ?? {},
+      urn: registration?.urn ?? "",
+      parentUrn: registration?.parentUrn,
+      aliases: registration?.aliases ?? [],
+    });
   }
   if (failure !== undefined) throw new EvaluationError(failure, resources);
   return { resources, outputs };
@@ -153,6 +179,71 @@ export function find(resources: readonly Recorded[], type: string, name: string)
 }
 
 const monitorInputs = new Map<string, Record<string, unknown>>();
+
+/** Registration requests as the engine would receive them, by `type::name`. */
+const registrations = new Map<
+  string,
+  { urn: string; parentUrn?: string; aliases: AliasRequest[] }
+>();
+/** The mock monitor's URN of a resource (parent chain cut short) → the engine's URN. */
+const engineUrns = new Map<string, string>();
+
+/** A URN as the engine builds it: the parent's full type chain, except for the root stack. */
+export function engineUrn(parentUrn: string | undefined, type: string, name: string): string {
+  const parentChain = parentUrn?.split("::")[2];
+  const chain =
+    parentChain === undefined || parentChain === "pulumi:pulumi:Stack"
+      ? type
+      : `${parentChain}$${type}`;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getAliasesList(): {
+    getUrn(): string;
+    getSpec():
+      | {
+          getName(): string;
+          getType(): string;
+          getStack(): string;
+          getProject(): string;
+          getParenturn(): string;
+          getNoparent(): boolean;
+        }
+      | undefined;
+  }[];
+}
+type Callback = (err: unknown, response?: { getUrn(): string }) => void;
+
+// Wraps the mock monitor's registerResource (once) to record what the engine would be sent.
+const monitor = MockMonitor.prototype as unknown as {
+  registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+};
+const mockRegister = monitor.registerResource;
+monitor.registerResource = function (req, callback) {
+  const parent = req.getParent() === "" ? undefined : engineUrns.get(req.getParent());
+  const urn = engineUrn(parent, req.getType(), req.getName());
+  const aliases: AliasRequest[] = req.getAliasesList().map((a) => {
+    const spec = a.getSpec();
+    if (spec === undefined || a.getUrn() !== "") return { urn: a.getUrn() };
+    return {
+      name: spec.getName(),
+      type: spec.getType(),
+      stack: spec.getStack(),
+      project: spec.getProject(),
+      parentUrn: engineUrns.get(spec.getParenturn()) ?? spec.getParenturn(),
+      noParent: spec.getNoparent(),
+    };
+  });
+  registrations.set(`${req.getType()}::${req.getName()}`, { urn, parentUrn: parent, aliases });
+  return mockRegister.call(this, req, (err, response) => {
+    if (response !== undefined) engineUrns.set(response.getUrn(), urn);
+    callback(err, response);
+  });
+};
 
 /** Fake provider: echoes inputs and adds the outputs the program reads. */
 const mocks: pulumi.runtime.Mocks = {

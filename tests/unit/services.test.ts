@@ -1,69 +1,107 @@
-// The target-neutral system spec and the pure config rules, tested without any target.
+// The target-neutral system spec and the shared pinned-image rule, tested without any target.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { checkFargate, checkImageRef, FARGATE_MEMORY } from "../../components/config-rules.js";
+import { imageRefProblem } from "../../policy/rules/pinned-image.js";
+import { FARGATE_MEMORY, SEARCH_IMAGE_DEFAULTS } from "../../components/config-schema.js";
 import { loadConfig } from "../../components/config.js";
-import { describeSystem } from "../../components/services.js";
-import { resolve, setup } from "./mocks.js";
+import { describeSystem } from "../../components/describe.js";
+import { resolve, setup, type Override } from "./mocks.js";
+
+async function spec(stack: string, overrides: Record<string, Override> = {}) {
+  await setup(stack, overrides);
+  return describeSystem(loadConfig(), {
+    secrets: {
+      mysqlPassword: pulumi.secret("m"),
+      mysqlRootPassword: pulumi.secret("r"),
+      secretKey: pulumi.secret("k"),
+    },
+    appImage: { ref: "app@sha256:abc" },
+    hosts: { app: "app", mysql: "db.example", search: "es.example" },
+  });
+}
 
 describe("describeSystem", () => {
   it("describes the three services with their dependencies, data and credentials apart", async () => {
-    await setup("dev", {});
-    const spec = describeSystem({
-      config: loadConfig(),
-      secrets: {
-        mysqlPassword: pulumi.secret("m"),
-        mysqlRootPassword: pulumi.secret("r"),
-        secretKey: pulumi.secret("k"),
-      },
-      appImage: "app@sha256:abc",
-      hosts: { app: "app", mysql: "db.example", search: "es.example" },
-    });
-    assert.deepEqual(spec.app.dependsOn, ["mysql", "search"]);
-    assert.deepEqual([spec.mysql.dependsOn, spec.search.dependsOn], [[], []]);
-    assert.deepEqual(spec.mysql.data, { path: "/var/lib/mysql", uid: 999, gid: 999 });
-    assert.equal(spec.app.data, undefined);
-    assert.deepEqual(Object.keys(spec.app.secretEnv).sort(), ["DATABASE_URL", "SECRET_KEY"]);
-    assert.deepEqual(Object.keys(spec.mysql.secretEnv).sort(), [
+    const system = await spec("dev");
+    const { services } = system;
+    assert.deepEqual(services.app.dependsOn, ["mysql", "search"]);
+    assert.deepEqual([services.mysql.dependsOn, services.search.dependsOn], [[], []]);
+    assert.deepEqual(services.mysql.data, { path: "/var/lib/mysql", uid: 999, gid: 999 });
+    assert.equal(services.app.data, undefined);
+    assert.deepEqual(Object.keys(services.app.secretEnv).sort(), ["DATABASE_URL", "SECRET_KEY"]);
+    assert.deepEqual(Object.keys(services.mysql.secretEnv).sort(), [
       "MYSQL_PASSWORD",
       "MYSQL_ROOT_PASSWORD",
     ]);
-    assert.equal(spec.app.env.ELASTICSEARCH_URL, "http://es.example:9200");
-    const url = await resolve(spec.app.secretEnv.DATABASE_URL);
+    assert.equal(services.app.env.ELASTICSEARCH_URL, "http://es.example:9200");
+    const url = await resolve(services.app.secretEnv.DATABASE_URL);
     assert.deepEqual(url, { value: "mysql://microblog:m@db.example:3306/microblog", secret: true });
-    assert.ok(Object.isFrozen(spec));
+    assert.deepEqual(system.placement, {
+      kind: "local",
+      hostPorts: { app: 8000, mysql: undefined, search: undefined },
+    });
+    assert.deepEqual(system.entry, {
+      service: "app",
+      healthPath: "/healthz",
+      https: undefined,
+      urlEnv: undefined,
+    });
+    assert.ok(Object.isFrozen(system));
+  });
+
+  it("lists every flow between services, with the ports the services listen on", async () => {
+    const { flows } = await spec("ecs", { mailServer: "smtp.example.com", mailPort: "587" });
+    assert.deepEqual(
+      flows.map((f) => `${f.from}->${f.to}:${f.port}`),
+      ["public->app:5000", "app->mysql:3306", "app->search:9200", "app->internet:587"],
+    );
+  });
+
+  it("carries HTTPS to the app: PUBLIC_URL from the entry, secure session cookies", async () => {
+    const cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
+    const { entry, services, placement } = await spec("ecs", { certificateArn: cert });
+    assert.deepEqual(entry, {
+      service: "app",
+      healthPath: "/healthz",
+      https: { certificateArn: cert },
+      urlEnv: "PUBLIC_URL",
+    });
+    assert.equal(services.app.env.SESSION_COOKIE_SECURE, "true");
+    assert.equal(placement.kind, "ecs");
+    const plain = await spec("ecs");
+    assert.equal(plain.services.app.env.SESSION_COOKIE_SECURE, undefined);
   });
 });
 
-describe("config rules", () => {
+describe("config tables", () => {
   it("accepts every documented Fargate pair and nothing else", () => {
-    assert.equal(checkFargate("c", 256, "m", 2048), undefined);
-    assert.equal(checkFargate("c", 4096, "m", 30720), undefined);
-    assert.equal(checkFargate("c", 16384, "m", 122880), undefined);
+    assert.deepEqual(FARGATE_MEMORY.get(256), [512, 1024, 2048]);
+    assert.equal(FARGATE_MEMORY.get(4096)?.at(-1), 30720);
+    assert.equal(FARGATE_MEMORY.get(16384)?.at(-1), 122880);
     assert.equal(FARGATE_MEMORY.get(8192)?.includes(20480), true);
     assert.equal(FARGATE_MEMORY.get(8192)?.includes(17408), false);
-    assert.notEqual(checkFargate("c", 256, "m", 4096), undefined);
   });
+});
 
-  it("accepts pinned references and digests, rejects floating ones", () => {
+describe("pinned image (shared with the policy pack)", () => {
+  it("accepts pinned references, digests and local image ids; rejects floating ones", () => {
     for (const ok of [
       "mysql:8.4.6",
       "docker.elastic.co/elasticsearch/elasticsearch:8.19.4",
       "127.0.0.1:5000/microblog:abc",
       `mysql@sha256:${"a".repeat(64)}`,
       `mysql:latest@sha256:${"a".repeat(64)}`,
+      `sha256:${"b".repeat(64)}`,
+      ...Object.values(SEARCH_IMAGE_DEFAULTS),
     ]) {
-      assert.equal(checkImageRef("k", ok), undefined, ok);
+      assert.equal(imageRefProblem(ok), undefined, ok);
     }
-    for (const bad of [
-      "mysql",
-      "mysql:latest",
-      "127.0.0.1:5000/microblog",
-      "Mysql:8",
-      "mysql:8 ",
-    ]) {
-      assert.notEqual(checkImageRef("k", bad), undefined, bad);
-    }
+    assert.deepEqual(
+      ["mysql", "mysql:latest", "127.0.0.1:5000/microblog", "Mysql:8", "mysql:8 "].map(
+        imageRefProblem,
+      ),
+      ["untagged", "latest", "untagged", "malformed", "malformed"],
+    );
   });
 });

@@ -1,0 +1,217 @@
+// Builds the SystemSpec once, from the validated config, the generated secrets, the app image
+// and the target's host names: the only place where configuration meets the renderers' input.
+import * as pulumi from "@pulumi/pulumi";
+import type { Config } from "./config.js";
+import type {
+  Flow,
+  HealthCheckSpec,
+  ServiceName,
+  ServiceSpec,
+  SystemSpec,
+  Target,
+} from "./spec.js";
+import { SYSTEM_NAME } from "./spec.js";
+
+/** What the spec needs besides config: generated secrets and the built app image. */
+interface SystemInputs {
+  readonly secrets: {
+    readonly mysqlPassword: pulumi.Output<string>;
+    readonly mysqlRootPassword: pulumi.Output<string>;
+    readonly secretKey: pulumi.Output<string>;
+    readonly mailPassword?: pulumi.Output<string>;
+  };
+  /** App image reference by digest, and the handle on its local copy. */
+  readonly appImage: { readonly ref: pulumi.Input<string>; readonly localCopy?: pulumi.Resource };
+  readonly hosts: Target["hosts"];
+}
+
+/** Port the app listens on inside its container. */
+const APP_PORT = 5000;
+/** MySQL database and user name (the chapter's `microblog`). */
+const DB_NAME = "microblog";
+
+/** Describes app, MySQL, the search engine, their flows, entry and placement. */
+export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec {
+  const { secrets, hosts } = inputs;
+  const health = (command: readonly string[]): HealthCheckSpec => ({
+    command,
+    intervalSeconds: config.healthCheckIntervalSeconds,
+    timeoutSeconds: config.healthCheckTimeoutSeconds,
+    retries: config.healthCheckRetries,
+    startPeriodSeconds: config.healthCheckStartPeriodSeconds,
+  });
+  const mysql: ServiceSpec = {
+    name: "mysql",
+    hostname: hosts.mysql,
+    image: config.mysqlImage,
+    port: 3306,
+    env: { MYSQL_DATABASE: DB_NAME, MYSQL_USER: DB_NAME },
+    secretEnv: {
+      MYSQL_PASSWORD: secrets.mysqlPassword,
+      MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword,
+    },
+    // TCP so the check fails while the entrypoint's socket-only bootstrap server runs;
+    // `ping` succeeds even without credentials, so no password on the command line.
+    healthCheck: health(["mysqladmin", "ping", "-h", "127.0.0.1", "--protocol=tcp"]),
+    memoryMb: config.mysqlMemoryMb,
+    data: { path: "/var/lib/mysql", uid: 999, gid: 999 },
+    dependsOn: [],
+  };
+  const search = describeSearch(config, hosts.search, health);
+  const app = describeApp(config, inputs, health, mysql, search);
+  const https =
+    config.certificateArn === undefined ? undefined : { certificateArn: config.certificateArn };
+  const flows: Flow[] = [
+    { from: "public", to: "app", port: app.port, why: "users to the app" },
+    { from: "app", to: "mysql", port: mysql.port, why: "app to MySQL" },
+    { from: "app", to: "search", port: search.port, why: "app to the search engine" },
+  ];
+  if (config.mailServer !== undefined) {
+    flows.push({ from: "app", to: "internet", port: config.mailPort, why: "SMTP" });
+  }
+  const spec: SystemSpec = {
+    name: SYSTEM_NAME,
+    namePrefix: config.namePrefix,
+    platform: config.appPlatform,
+    services: { app, mysql, search },
+    flows,
+    entry: {
+      service: "app",
+      healthPath: "/healthz",
+      https,
+      urlEnv: https === undefined ? undefined : "PUBLIC_URL",
+    },
+    data: { protect: config.dataProtect, retainOnDelete: config.dataRetainOnDelete },
+    placement:
+      config.target === "local"
+        ? {
+            kind: "local",
+            hostPorts: {
+              app: config.appPort,
+              mysql: config.mysqlHostPort || undefined,
+              search: config.searchHostPort || undefined,
+            },
+          }
+        : {
+            kind: "ecs",
+            region: config.awsRegion ?? "",
+            existingVpc:
+              config.vpcId === undefined
+                ? undefined
+                : {
+                    vpcId: config.vpcId,
+                    publicSubnetIds: config.publicSubnetIds,
+                    privateSubnetIds: config.privateSubnetIds,
+                  },
+            cpu: { app: config.appCpu, mysql: config.mysqlCpu, search: config.searchCpu },
+            appScaling: {
+              min: config.appMinCount,
+              max: config.appMaxCount,
+              cpuPercent: config.appCpuTargetPercent,
+            },
+            logRetentionDays: config.logRetentionDays,
+          },
+  };
+  return Object.freeze(spec);
+}
+
+const SEARCH_DATA = {
+  elasticsearch: "/usr/share/elasticsearch/data",
+  opensearch: "/usr/share/opensearch/data",
+} as const;
+
+function describeSearch(
+  config: Config,
+  hostname: string,
+  health: (command: readonly string[]) => HealthCheckSpec,
+): ServiceSpec {
+  const heapMb = Math.floor(config.searchMemoryMb / 2);
+  const javaOpts = `-Xms${heapMb}m -Xmx${heapMb}m`;
+  return {
+    name: "search",
+    hostname,
+    image: config.searchImage,
+    port: 9200,
+    env:
+      config.searchEngine === "elasticsearch"
+        ? {
+            "discovery.type": "single-node",
+            "xpack.security.enabled": "false",
+            ES_JAVA_OPTS: javaOpts,
+          }
+        : {
+            "discovery.type": "single-node",
+            // The official OpenSearch 2.x image otherwise runs its demo security installer
+            // (which stops the container without OPENSEARCH_INITIAL_ADMIN_PASSWORD) and serves
+            // HTTPS with authentication; the app talks plain HTTP inside the private network,
+            // like the chapter's Elasticsearch with xpack security off.
+            DISABLE_INSTALL_DEMO_CONFIG: "true",
+            DISABLE_SECURITY_PLUGIN: "true",
+            OPENSEARCH_JAVA_OPTS: javaOpts,
+          },
+    secretEnv: {},
+    healthCheck: health([
+      "curl",
+      "-fsS",
+      "http://127.0.0.1:9200/_cluster/health?wait_for_status=yellow&timeout=5s",
+    ]),
+    memoryMb: config.searchMemoryMb,
+    data: { path: SEARCH_DATA[config.searchEngine], uid: 1000, gid: 1000 },
+    dependsOn: [],
+  };
+}
+
+function describeApp(
+  config: Config,
+  inputs: SystemInputs,
+  health: (command: readonly string[]) => HealthCheckSpec,
+  mysql: ServiceSpec,
+  search: ServiceSpec,
+): ServiceSpec {
+  const { secrets } = inputs;
+  const env: Record<string, string> = {
+    PORT: String(APP_PORT),
+    NODE_ENV: "production",
+    ELASTICSEARCH_URL: `http://${search.hostname}:${search.port}`,
+    POSTS_PER_PAGE: String(config.postsPerPage),
+    LOG_LEVEL: config.logLevel,
+  };
+  if (config.admins.length > 0) env.ADMINS = config.admins.join(",");
+  if (config.mailServer !== undefined) {
+    env.MAIL_SERVER = config.mailServer;
+    env.MAIL_PORT = String(config.mailPort);
+    env.MAIL_USE_TLS = String(config.mailUseTls);
+    if (config.mailUsername !== undefined) env.MAIL_USERNAME = config.mailUsername;
+  }
+  // Behind TLS (the entry's PUBLIC_URL is https) the session cookie travels over TLS only.
+  if (config.certificateArn !== undefined) env.SESSION_COOKIE_SECURE = "true";
+  const secretEnv: Record<string, pulumi.Output<string>> = {
+    SECRET_KEY: secrets.secretKey,
+    DATABASE_URL: pulumi.secret(
+      pulumi.interpolate`mysql://${DB_NAME}:${secrets.mysqlPassword}@${mysql.hostname}:${mysql.port}/${DB_NAME}`,
+    ),
+  };
+  if (config.mailServer !== undefined && secrets.mailPassword !== undefined) {
+    secretEnv.MAIL_PASSWORD = secrets.mailPassword;
+  }
+  const dependsOn: ServiceName[] = ["mysql", "search"];
+  return {
+    name: "app",
+    hostname: inputs.hosts.app,
+    image: inputs.appImage.ref,
+    localImage: inputs.appImage.localCopy,
+    port: APP_PORT,
+    env,
+    secretEnv,
+    // The app image has node but no curl.
+    healthCheck: health([
+      "node",
+      "-e",
+      `fetch("http://127.0.0.1:${APP_PORT}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+    ]),
+    memoryMb: config.appMemoryMb,
+    // The app image's non-root user (app/Dockerfile `USER`).
+    user: "10001:10001",
+    dependsOn,
+  };
+}

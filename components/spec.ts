@@ -1,0 +1,139 @@
+// What a renderer is given: the whole system as plain data (SystemSpec) and the Target it
+// renders onto. index.ts builds the spec once (components/describe.ts); renderers
+// (components/local, components/ecs) read nothing else, and never the stack configuration.
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Name of one of the three services. */
+export type ServiceName = "app" | "mysql" | "search";
+
+/** A container health check, target-neutral: the command runs inside the container. */
+export interface HealthCheckSpec {
+  /** argv of the check (exec form, no shell). */
+  readonly command: readonly string[];
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly retries: number;
+  readonly startPeriodSeconds: number;
+}
+
+/** Persistent data of a stateful service. */
+export interface DataSpec {
+  /** Directory inside the container that holds the data. */
+  readonly path: string;
+  /** Owner the image's process runs as (EFS access points create the root with it). */
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** One service: what it is, not where it runs. */
+export interface ServiceSpec {
+  readonly name: ServiceName;
+  /** Name other services use to reach it (network alias / Cloud Map name). */
+  readonly hostname: string;
+  /** Image reference (a pinned tag or a digest). */
+  readonly image: pulumi.Input<string>;
+  /** A built image's local copy: containers running it are deleted before it. */
+  readonly localImage?: pulumi.Resource;
+  /** TCP port the service listens on inside the container. */
+  readonly port: number;
+  /** Plain environment variables (never credentials). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Credentials, each a Pulumi secret; renderers deliver them without exposing them. */
+  readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
+  readonly healthCheck: HealthCheckSpec;
+  readonly memoryMb: number;
+  /**
+   * `uid:gid` the process runs as, stated here so renderers and the policy pack see it (the app
+   * image's USER); undefined = the image's own (data images start as root and drop privileges).
+   */
+  readonly user?: string;
+  /** Stateful services keep their data here; stateless services have none. */
+  readonly data?: DataSpec;
+  /** Services that must be healthy before this one starts. */
+  readonly dependsOn: readonly ServiceName[];
+}
+
+/**
+ * One connection the system needs, and the only ones it gets: ECS security-group rules and
+ * the Docker network are derived from this list. `public` is the entry users come through
+ * (the ALB; a loopback port on Docker), `internet` anything outside.
+ */
+export interface Flow {
+  readonly from: ServiceName | "public";
+  readonly to: ServiceName | "internet";
+  readonly port: number;
+  readonly why: string;
+}
+
+/** How users reach the app. */
+interface EntrySpec {
+  readonly service: ServiceName;
+  /** HTTP path answering 200 when the app is up. */
+  readonly healthPath: string;
+  /** TLS at the entry; undefined = plain HTTP. */
+  readonly https?: { readonly certificateArn: string };
+  /** Env var of `service` that receives the public URL once the renderer knows it. */
+  readonly urlEnv?: string;
+}
+
+/** Placement on local Docker: ports published on 127.0.0.1. */
+export interface LocalPlacement {
+  readonly kind: "local";
+  /** Host port per service; absent = not published. */
+  readonly hostPorts: Readonly<Partial<Record<ServiceName, number>>>;
+}
+
+/** Placement on ECS Fargate: region, network, sizes, scaling, logs. */
+export interface EcsPlacement {
+  readonly kind: "ecs";
+  readonly region: string;
+  /** Existing network; undefined = the renderer creates a VPC. */
+  readonly existingVpc?: {
+    readonly vpcId: string;
+    readonly publicSubnetIds: readonly string[];
+    readonly privateSubnetIds: readonly string[];
+  };
+  /** Fargate CPU units per service (memory is the service's memoryMb). */
+  readonly cpu: Readonly<Record<ServiceName, number>>;
+  readonly appScaling: { readonly min: number; readonly max: number; readonly cpuPercent: number };
+  readonly logRetentionDays: number;
+}
+
+/** The whole system, as a renderer receives it. */
+export interface SystemSpec {
+  /** The system's name: prefix of every logical resource name. */
+  readonly name: string;
+  /** `<project>-<stack>`: prefix of physical names. */
+  readonly namePrefix: string;
+  readonly platform: "linux/amd64" | "linux/arm64";
+  readonly services: Readonly<Record<ServiceName, ServiceSpec>>;
+  readonly flows: readonly Flow[];
+  readonly entry: EntrySpec;
+  /** Resource options of everything that holds data. */
+  readonly data: { readonly protect: boolean; readonly retainOnDelete: boolean };
+  readonly placement: LocalPlacement | EcsPlacement;
+}
+
+/** Registry an image is pushed to. */
+export interface ImageRegistry {
+  /** Registry host[:port], e.g. 127.0.0.1:5000 or <account>.dkr.ecr.<region>.amazonaws.com. */
+  readonly server: pulumi.Input<string>;
+  readonly username: pulumi.Input<string>;
+  /** Must be a Pulumi secret. */
+  readonly password: pulumi.Output<string>;
+}
+
+/** Where the system runs: what the spec needs from it, and the renderer. */
+export interface Target {
+  /** Host name under which each service is reached on this target. */
+  readonly hosts: Readonly<Record<ServiceName, string>>;
+  /** Repository of the app image, without tag. */
+  readonly repository: pulumi.Input<string>;
+  /** Where the app image is pushed; undefined = built locally only. */
+  readonly registry?: ImageRegistry;
+  /** Declares the system's resources; returns the stack outputs (no credential in them). */
+  render(spec: SystemSpec): Record<string, pulumi.Output<unknown>>;
+}
+
+/** The system's name (the chapter's `microblog`): prefix of logical resource names. */
+export const SYSTEM_NAME = "microblog";
