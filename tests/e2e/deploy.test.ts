@@ -94,7 +94,7 @@ test("up from nothing: the app answers on 127.0.0.1 and /readyz is green", async
   for (const [c, ref] of [
     [
       outputs.containerNames.mysql,
-      standIn ? env("E2E_MYSQL_IMAGE") : CONFIG_KEYS.mysqlImage.default,
+      standIn ? env("E2E_MYSQL_IMAGE") : String(CONFIG_KEYS.mysqlImage.default),
     ],
     [
       outputs.containerNames.search,

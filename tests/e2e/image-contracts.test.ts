@@ -43,7 +43,7 @@ const state = (c: string) => docker("inspect", "--format", "{{.State.Status}}", 
 describe(`MySQL image ${env("MICROBLOG_MYSQL_IMAGE")}`, () => {
   const image = env("MICROBLOG_MYSQL_IMAGE");
   const volume = `${PFX}-mysql-data`;
-  // The health check the program gives the container (components/services.ts).
+  // The health check the program gives the container (components/describe.ts).
   const ping = (c: string) =>
     dockerOk("exec", c, "mysqladmin", "ping", "-h", "127.0.0.1", "--protocol=tcp");
   // The `mysql` client of the image (MariaDB's is also called `mariadb`).
@@ -147,7 +147,7 @@ describe(`MySQL image ${env("MICROBLOG_MYSQL_IMAGE")}`, () => {
   });
 });
 
-/** The checks both search engines share; `env` is what the program sets (services.ts). */
+/** The checks both search engines share; `env` is what the program sets (components/describe.ts). */
 function searchContract(
   engine: "elasticsearch" | "opensearch",
   image: string,
@@ -156,7 +156,7 @@ function searchContract(
   const heapVar = engine === "opensearch" ? "OPENSEARCH_JAVA_OPTS" : "ES_JAVA_OPTS";
   const curl = (c: string, path: string, ...extra: string[]) =>
     docker("exec", c, "curl", "-fsS", ...extra, `http://127.0.0.1:9200${path}`);
-  // The program's health check (components/services.ts).
+  // The program's health check (components/describe.ts).
   const healthy = (c: string) =>
     dockerOk(
       "exec",
