@@ -253,6 +253,14 @@ export const CONFIG_KEYS = {
   mailUseTls: bool("Use STARTTLS with the SMTP server."),
   mailUsername: text("SMTP user name; empty = no authentication."),
   mailPassword: text("SMTP password (set with --secret).", { secret: true }),
+  msTranslatorKey: text(
+    "Microsoft Translator key for translating posts (set with --secret); empty = translation off.",
+    { secret: true },
+  ),
+  msTranslatorRegion: text("Region of the Translator resource (e.g. westeurope); empty = global.", {
+    pattern: /^[a-z0-9]+$/,
+    expected: "a lower-case Azure region name such as westeurope",
+  }),
   admins: key(
     "string",
     "",

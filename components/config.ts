@@ -13,13 +13,14 @@ import {
 /** The validated configuration of one stack: every key's value plus what spans keys. */
 export interface Config extends Omit<
   ConfigValues,
-  "searchImage" | "mailPassword" | "registryPassword"
+  "searchImage" | "mailPassword" | "registryPassword" | "msTranslatorKey"
 > {
   /** `<project>-<stack>`: prefix of physical names, unique per stack on one Docker daemon. */
   readonly namePrefix: string;
   /** `searchImage`, or the engine's pinned default when unset. */
   readonly searchImage: string;
   readonly mailPassword?: pulumi.Output<string>;
+  readonly msTranslatorKey?: pulumi.Output<string>;
   /** ecs only. */
   readonly awsRegion?: string;
   /** local only: all four registry keys, or none. */
@@ -67,14 +68,19 @@ export function loadConfig(): Config {
   }
   const v = values as ConfigValues;
   // Secrets leave as Outputs only; searchImage leaves resolved.
-  const replaced = ["mailPassword", "registryPassword", "searchImage"];
+  const replaced = ["mailPassword", "registryPassword", "searchImage", "msTranslatorKey"];
   const plain = Object.fromEntries(Object.entries(v).filter(([k]) => !replaced.includes(k)));
   const awsRegion = new pulumi.Config("aws").get("region");
   return deepFreeze({
-    ...(plain as Omit<ConfigValues, "mailPassword" | "registryPassword" | "searchImage">),
+    ...(plain as Omit<
+      ConfigValues,
+      "mailPassword" | "registryPassword" | "searchImage" | "msTranslatorKey"
+    >),
     namePrefix: `${project}-${pulumi.getStack()}`.toLowerCase(),
     searchImage: v.searchImage ?? SEARCH_IMAGE_DEFAULTS[v.searchEngine],
     mailPassword: v.mailPassword === undefined ? undefined : cfg.requireSecret("mailPassword"),
+    msTranslatorKey:
+      v.msTranslatorKey === undefined ? undefined : cfg.requireSecret("msTranslatorKey"),
     awsRegion: target === "ecs" ? checkEcs(v, awsRegion) : rejectRegion(awsRegion),
     registry: target === "local" ? checkLocal(v, cfg) : undefined,
   });

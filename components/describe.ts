@@ -194,6 +194,12 @@ function describeApp(
   if (config.mailServer !== undefined && secrets.mailPassword !== undefined) {
     secretEnv.MAIL_PASSWORD = secrets.mailPassword;
   }
+  // The chapter's /translate: Microsoft Translator, on only when a key is configured.
+  if (config.msTranslatorKey !== undefined) {
+    secretEnv.MS_TRANSLATOR_KEY = pulumi.secret(config.msTranslatorKey);
+    if (config.msTranslatorRegion !== undefined)
+      env.MS_TRANSLATOR_REGION = config.msTranslatorRegion;
+  }
   const dependsOn: ServiceName[] = ["mysql", "search"];
   return {
     name: "app",

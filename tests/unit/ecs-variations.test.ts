@@ -41,6 +41,19 @@ describe("ecs stack variations", () => {
     assert.equal(search?.image, "opensearchproject/opensearch:2.19.3");
   });
 
+  it("delivers the Translator key through Secrets Manager, never as plain env", async () => {
+    const { resources } = await evaluate("ecs", {
+      msTranslatorKey: { secret: "translator-key" },
+      msTranslatorRegion: "westeurope",
+    });
+    const app = containers(resources, "app")[0];
+    assert.ok(app?.secrets?.some((s) => s.name === "MS_TRANSLATOR_KEY"));
+    assert.ok(!JSON.stringify(app?.environment ?? []).includes("translator-key"));
+    assert.ok(
+      app?.environment?.some((e) => e.name === "MS_TRANSLATOR_REGION" && e.value === "westeurope"),
+    );
+  });
+
   it("uses an existing VPC without creating network resources", async () => {
     const { resources } = await evaluate("ecs", {
       vpcId: "vpc-0123456789abcdef0",

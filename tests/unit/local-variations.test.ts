@@ -92,6 +92,17 @@ describe("dev stack variations", () => {
     ]);
   });
 
+  it("hands the Translator key to the app as a secret, and the region as plain env", async () => {
+    const { resources } = await evaluate("dev", {
+      msTranslatorKey: { secret: "translator-key" },
+      msTranslatorRegion: "westeurope",
+    });
+    const envs = find(resources, CONTAINER, "microblog-app").inputs.envs;
+    const list = unwrapSecret(envs) as string[]; // fails unless the env list is a secret
+    assert.ok(list.includes("MS_TRANSLATOR_KEY=translator-key"));
+    assert.ok(list.includes("MS_TRANSLATOR_REGION=westeurope"));
+  });
+
   it("runs OpenSearch over plain HTTP without the official image's demo security", async () => {
     const { resources } = await evaluate("dev", {
       searchEngine: "opensearch",
