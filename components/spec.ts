@@ -51,6 +51,36 @@ export interface ServiceSpec {
   readonly data?: DataSpec;
   /** Services that must be healthy before this one starts. */
   readonly dependsOn: readonly ServiceName[];
+  /** Process hardening every renderer applies. */
+  readonly runtime: RuntimeSpec;
+}
+
+/** Linux capabilities a container engine grants by default (Docker's and Fargate's set). */
+export const DEFAULT_CAPABILITIES = [
+  "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "MKNOD",
+  "NET_BIND_SERVICE",
+  "NET_RAW",
+  "SETFCAP",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+  "SYS_CHROOT",
+] as const;
+
+/** How a service's process runs. */
+export interface RuntimeSpec {
+  /** The capabilities it keeps; every other one is dropped (and none is ever added). */
+  readonly capabilities: readonly (typeof DEFAULT_CAPABILITIES)[number][];
+  /** An init process as PID 1 that forwards signals and reaps children. */
+  readonly init: boolean;
+  /** Seconds from the stop signal to SIGKILL: above the service's own drain or shutdown time. */
+  readonly stopGraceSeconds: number;
 }
 
 /**

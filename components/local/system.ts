@@ -131,6 +131,11 @@ export class LocalSystem extends pulumi.ComponentResource {
         restart: "unless-stopped",
         user: spec.user,
         privileged: false,
+        // Every capability but what the service keeps, no privilege gain through setuid files.
+        capabilities: { drops: ["ALL"], adds: [...spec.runtime.capabilities] },
+        securityOpts: ["no-new-privileges:true"],
+        init: spec.runtime.init,
+        stopTimeout: spec.runtime.stopGraceSeconds,
         readOnly: extra.readOnly ?? false,
         tmpfs: extra.tmpfs,
         // Created only once healthy, so dependants start after a real readiness signal.

@@ -227,6 +227,21 @@ describe("ecs stack (AWS Fargate)", () => {
     );
   });
 
+  it("runs the app under an init, keeps only the capabilities each service needs", () => {
+    const [app] = containers(resources, "app");
+    const [mysql] = containers(resources, "mysql");
+    const [search] = containers(resources, "search");
+    assert.equal(app?.linuxParameters?.initProcessEnabled, true);
+    assert.equal(app?.stopTimeout, 30);
+    // Fargate cannot add capabilities: what a service keeps is what it does not drop.
+    assert.equal(app?.linuxParameters?.capabilities?.drop?.length, 14);
+    assert.equal(search?.linuxParameters?.capabilities?.drop?.length, 14);
+    const kept = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+    assert.ok(kept.every((c) => !mysql?.linuxParameters?.capabilities?.drop?.includes(c)));
+    assert.equal(mysql?.linuxParameters?.capabilities?.drop?.length, 9);
+    assert.equal(mysql?.linuxParameters?.capabilities?.add, undefined);
+  });
+
   it("uses an execution role separate from the task role", () => {
     for (const svc of ["app", "mysql", "search"]) {
       const td = find(

@@ -133,10 +133,28 @@ describe("dev stack (local Docker)", () => {
       memorySwap: 1024,
       restart: "unless-stopped",
       privileged: false,
+      capabilities: {
+        drops: ["ALL"],
+        adds: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
+      },
+      securityOpts: ["no-new-privileges:true"],
+      init: false,
+      stopTimeout: 60,
       readOnly: false,
       wait: true,
       waitTimeout: 255,
     });
+  });
+
+  it("drops every capability of app and search, forbids privilege gain, runs an init for the app", () => {
+    for (const svc of ["app", "search"]) {
+      const c = find(resources, CONTAINER, `microblog-${svc}`).inputs;
+      assert.deepEqual(c.capabilities, { drops: ["ALL"], adds: [] }, svc);
+      assert.deepEqual(c.securityOpts, ["no-new-privileges:true"], svc);
+    }
+    const app = find(resources, CONTAINER, "microblog-app").inputs;
+    assert.equal(app.init, true);
+    assert.ok((app.stopTimeout as number) > 18, "stop grace above the app's measured drain time");
   });
 
   it("runs Elasticsearch single-node, security off, heap half the limit, unpublished", () => {
