@@ -110,6 +110,29 @@ test("up from nothing: the app answers on 127.0.0.1 and /readyz is green", async
 const word = `zephyr${Date.now().toString(36)}`;
 const firstPost = `First post about ${word} from the e2e suite`;
 
+test("the engine applied the hardening: capabilities, no-new-privileges, init, stop grace", (t) => {
+  if (!needsUp(t)) return;
+  const host = (c: string) =>
+    JSON.parse(docker("inspect", "--format", "{{json .HostConfig}}", c)) as {
+      CapDrop: string[] | null;
+      CapAdd: string[] | null;
+      SecurityOpt: string[] | null;
+      Init: boolean | null;
+    };
+  for (const c of Object.values(outputs.containerNames)) {
+    const h = host(c);
+    assert.ok(
+      h.CapDrop?.some((cap) => /^(CAP_)?ALL$/.test(cap)),
+      `${c} drops all capabilities`,
+    );
+    assert.ok(h.SecurityOpt?.includes("no-new-privileges:true"), `${c} sets no-new-privileges`);
+  }
+  assert.deepEqual(host(outputs.containerNames.app).CapAdd ?? [], [], "the app keeps none");
+  assert.equal(host(outputs.containerNames.app).Init, true, "the app runs under an init");
+  const stop = docker("inspect", "--format", "{{.Config.StopTimeout}}", outputs.containerNames.app);
+  assert.equal(stop, "30");
+});
+
 test("journey: register, log in, post, search, follow, timeline", async (t) => {
   if (!needsUp(t)) return;
   const alice = await registerAndLogin(baseUrl, "alice");
