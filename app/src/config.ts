@@ -97,6 +97,14 @@ export interface Config {
   readonly pageCacheSeconds: number;
 }
 
+/**
+ * Base URL of links in mails: PUBLIC_URL, else `http://localhost:<PORT>` (a link that only
+ * works on the machine itself, never one derived from a request's Host header).
+ */
+export function linkBase(config: Pick<Config, "publicUrl" | "port">): string {
+  return config.publicUrl || `http://localhost:${config.port}`;
+}
+
 /** Raised when an environment variable is missing or invalid; the message names it. */
 export class ConfigError extends Error {
   override name = "ConfigError";

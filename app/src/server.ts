@@ -22,6 +22,11 @@ async function main(): Promise<void> {
   if (config.secretKeyGenerated) {
     app.log.warn("SECRET_KEY is not set: using a random key; sessions end when the process does");
   }
+  if (config.mail.server && !config.publicUrl) {
+    app.log.warn(
+      `PUBLIC_URL is not set: links in password-reset mails point to http://localhost:${config.port}`,
+    );
+  }
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

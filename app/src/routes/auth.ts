@@ -4,6 +4,7 @@ import { hashPassword, verifyPassword } from "../auth/password.js";
 import { signResetToken, tokenMatchesUser, verifyResetToken } from "../auth/tokens.js";
 import { checkEmail, checkNewPassword, checkUsername, field, type FieldErrors } from "../forms.js";
 import { REMEMBER_SECONDS, SESSION_SECONDS, flash, safeNext } from "../request-context.js";
+import { linkBase } from "../config.js";
 import type { User } from "../db/repository.js";
 
 function isUniqueViolation(err: unknown): boolean {
@@ -165,7 +166,8 @@ async function sendResetMail(req: FastifyRequest, user: User): Promise<void> {
     req.log.warn("password reset requested but MAIL_SERVER is not set; no mail sent");
     return;
   }
-  const base = appConfig.publicUrl || `${req.protocol}://${req.host}`;
+  // Never from Host or X-Forwarded-Host: an attacker could point the link at their own site.
+  const base = linkBase(appConfig);
   const token = await signResetToken(appConfig.secretKey, user);
   const link = `${base}/auth/reset_password/${token}`;
   const t = req.t;
