@@ -83,13 +83,23 @@ function sessionKey(secret: string): Buffer {
   return createHash("sha256").update(`microblog/session:${secret}`).digest();
 }
 
+/** Fastify's trustProxy from TRUSTED_PROXIES: a hop count trusts that many hops nearest to us. */
+function trustProxy(
+  t: Config["trustedProxies"],
+): boolean | string[] | ((a: string, hop: number) => boolean) {
+  if (typeof t === "number") return (_address, hop) => hop < t;
+  return t;
+}
+
 /** Builds the app. The caller owns `listen` and `close`. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
     logController: new OneLineRequestLog(),
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    // Client addresses (rate limits, logs) come from X-Forwarded-For only through the
+    // configured proxy hops; by default the socket's address is the client.
+    trustProxy: trustProxy(config.trustedProxies),
     // Reset tokens travel in the path; the default 100-character limit would cut them.
     routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,

@@ -3,6 +3,7 @@
  * a bad value stops start-up with a message that names the variable.
  */
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -29,6 +30,43 @@ const int = (min: number, max: number) =>
 const optionalUrl = z.string().refine((v) => v === "" || /^https?:\/\/[^\s/]+/.test(v), {
   error: "must be an http:// or https:// URL",
 });
+
+/** proxy-addr's names for address ranges, accepted in TRUSTED_PROXIES. */
+const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+function isAddressOrCidr(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [ip = "", prefix, extra] = entry.split("/");
+  const family = net.isIP(ip);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUSTED_PROXIES: "" (none: the socket's address is the client), a hop count ("1": one proxy
+ * such as a load balancer in front), or a comma-separated list of proxy addresses/CIDRs.
+ */
+const trustedProxies = z
+  .string()
+  .refine(
+    (v) =>
+      /^\d{1,2}$/.test(v) ||
+      v
+        .split(",")
+        .map((e) => e.trim())
+        .every(isAddressOrCidr),
+    {
+      error:
+        "must be a number of proxy hops (e.g. 1) or a comma-separated list of IP addresses/CIDRs " +
+        `(or ${PROXY_RANGE_NAMES.join(", ")})`,
+    },
+  )
+  .transform((v): false | number | string[] => {
+    if (v === "" || v === "0") return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v.split(",").map((e) => e.trim());
+  });
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -63,6 +101,8 @@ const schema = z.object({
   PUBLIC_URL: optionalUrl.default(""),
   SESSION_COOKIE_SECURE: bool.default(false),
   AUTH_RATE_LIMIT: int(1, 100000).default(10),
+  AUTH_ACCOUNT_RATE_LIMIT: int(1, 100000).default(10),
+  TRUSTED_PROXIES: trustedProxies.default(false),
   SHUTDOWN_TIMEOUT: int(1, 600).default(25),
   PAGE_CACHE_SECONDS: int(0, 300).default(2),
 });
@@ -91,7 +131,12 @@ export interface Config {
   readonly host: string;
   readonly publicUrl: string;
   readonly cookieSecure: boolean;
+  /** Login/registration/reset POSTs per minute per client address. */
   readonly authRateLimit: number;
+  /** The same, per account (username or email), whatever the address. */
+  readonly authAccountRateLimit: number;
+  /** Fastify's trustProxy: false (socket address), a hop count, or proxy addresses/CIDRs. */
+  readonly trustedProxies: false | number | string[];
   readonly shutdownTimeoutSeconds: number;
   /** Seconds anonymous public pages are cached (0 = off). */
   readonly pageCacheSeconds: number;
@@ -163,6 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ""),
     cookieSecure: e.SESSION_COOKIE_SECURE,
     authRateLimit: e.AUTH_RATE_LIMIT,
+    authAccountRateLimit: e.AUTH_ACCOUNT_RATE_LIMIT,
+    trustedProxies: e.TRUSTED_PROXIES,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
     pageCacheSeconds: e.PAGE_CACHE_SECONDS,
   };

@@ -34,6 +34,9 @@ describe("loadConfig", () => {
     [{ ADMINS: "root" }, /ADMINS="root": must be a comma-separated list/],
     [{ NODE_ENV: "production" }, /SECRET_KEY is required when NODE_ENV=production/],
     [{ SECRET_KEY: "short" }, /SECRET_KEY must be at least 16 characters/],
+    [{ TRUSTED_PROXIES: "true" }, /TRUSTED_PROXIES="true": must be a number of proxy hops/],
+    [{ TRUSTED_PROXIES: "10.0.0.0/33" }, /TRUSTED_PROXIES="10.0.0.0\/33"/],
+    [{ AUTH_ACCOUNT_RATE_LIMIT: "0" }, /AUTH_ACCOUNT_RATE_LIMIT="0"/],
   ];
   for (const [env, message] of bad) {
     it(`rejects ${JSON.stringify(env)} naming the variable`, () => {
@@ -43,6 +46,16 @@ describe("loadConfig", () => {
       );
     });
   }
+
+  it("reads TRUSTED_PROXIES as none, a hop count, or addresses/CIDRs", () => {
+    assert.equal(loadConfig({}).trustedProxies, false);
+    assert.equal(loadConfig({ TRUSTED_PROXIES: "0" }).trustedProxies, false);
+    assert.equal(loadConfig({ TRUSTED_PROXIES: "2" }).trustedProxies, 2);
+    assert.deepEqual(
+      loadConfig({ TRUSTED_PROXIES: "10.0.0.0/16, fd00::/8,loopback" }).trustedProxies,
+      ["10.0.0.0/16", "fd00::/8", "loopback"],
+    );
+  });
 
   it("accepts a production setup", () => {
     const c = loadConfig({

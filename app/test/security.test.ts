@@ -156,12 +156,16 @@ describe("finding 3: throttling uses trusted client addresses, per IP and per ac
     ] as const) {
       it(`limits ${what} attempts on one account from many addresses`, async () => {
         const statuses: number[] = [];
+        let last;
         for (let i = 0; i < 4; i++) {
           const c = new Client(ctx.app, {}, `192.0.2.${10 + i}`);
-          statuses.push((await c.post(url, form)).statusCode);
+          last = await c.post(url, form);
+          statuses.push(last.statusCode);
         }
         assert.notEqual(statuses[2], 429);
         assert.equal(statuses[3], 429);
+        assert.match(text(last!.body), /Too many attempts/);
+        assert.ok(Number(last!.headers["retry-after"]) > 0);
       });
     }
   });

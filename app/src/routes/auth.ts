@@ -1,8 +1,10 @@
 /** Register, log in (remember me), log out, and password reset by email. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hashPassword, verifyPassword } from "../auth/password.js";
+import { Throttle } from "../auth/throttle.js";
 import { signResetToken, tokenMatchesUser, verifyResetToken } from "../auth/tokens.js";
 import { checkEmail, checkNewPassword, checkUsername, field, type FieldErrors } from "../forms.js";
+import { HttpError } from "../errors.js";
 import { REMEMBER_SECONDS, SESSION_SECONDS, flash, safeNext } from "../request-context.js";
 import { linkBase } from "../config.js";
 import type { User } from "../db/repository.js";
@@ -14,8 +16,22 @@ function isUniqueViolation(err: unknown): boolean {
 
 /** Auth routes, mounted under /auth. */
 export async function authRoutes(app: FastifyInstance): Promise<void> {
+  // Per client address (the socket's, or the one the trusted proxies report)...
   const limited = {
     config: { rateLimit: { max: app.appConfig.authRateLimit, timeWindow: "1 minute" } },
+  };
+  // ...and per account, counted before any other check so that guesses spread over many
+  // addresses are capped too. (The price: an attacker can make one account wait a minute.)
+  const accounts = new Throttle(app.appConfig.authAccountRateLimit, 60_000);
+  const limitAccount = (req: FastifyRequest, reply: FastifyReply, ...keys: string[]) => {
+    for (const key of keys) {
+      if (key.endsWith(":")) continue;
+      const wait = accounts.hit(key.toLowerCase());
+      if (wait > 0) {
+        reply.header("retry-after", String(wait));
+        throw new HttpError(429, req.t("error.rate_limited"));
+      }
+    }
   };
 
   app.get("/login", async (req, reply) => {
@@ -34,6 +50,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const password = field(req.body, "password", false);
     const remember = field(req.body, "remember_me") !== "";
     const next = safeNext(field(req.body, "next") || field(req.query, "next"));
+    limitAccount(req, reply, `login:${username.slice(0, 128)}`);
     const errors: FieldErrors = {};
     if (username === "") errors.username = t("form.required");
     if (password === "") errors.password = t("form.required");
@@ -61,10 +78,16 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     return reply.page("auth/register.njk", { form: {}, errors: {} });
   });
 
-  app.post("/register", async (req, reply) => {
+  app.post("/register", limited, async (req, reply) => {
     if (req.user) return reply.redirect("/");
     const t = req.t;
     const form = { username: field(req.body, "username"), email: field(req.body, "email") };
+    limitAccount(
+      req,
+      reply,
+      `register-user:${form.username.slice(0, 128)}`,
+      `register-email:${form.email.slice(0, 128)}`,
+    );
     const password = field(req.body, "password", false);
     const errors: FieldErrors = {};
     checkUsername(t, form.username, errors);
@@ -98,6 +121,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.post("/reset_password_request", limited, async (req, reply) => {
     if (req.user) return reply.redirect("/");
     const email = field(req.body, "email");
+    limitAccount(req, reply, `reset:${email.slice(0, 128)}`);
     const errors: FieldErrors = {};
     checkEmail(req.t, email, errors);
     if (Object.keys(errors).length > 0) {
