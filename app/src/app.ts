@@ -40,6 +40,8 @@ export interface Flash {
 declare module "@fastify/secure-session" {
   interface SessionData {
     userId: number;
+    /** The user's session_epoch when this session was created. */
+    epoch: number;
     remember: boolean;
     exp: number;
     flash: Flash[];

@@ -45,7 +45,9 @@ export async function loadUser(this: FastifyInstance, req: FastifyRequest): Prom
   }
   if (session.get("remember")) session.options({ maxAge: REMEMBER_SECONDS });
   const user = await this.repo.userById(userId);
-  if (!user) {
+  // A session from an older epoch was ended by a logout or a password change; sessions with no
+  // epoch predate revocation and are ended too (one extra login after the upgrade).
+  if (!user || session.get("epoch") !== Number(user.session_epoch)) {
     session.delete();
     return;
   }

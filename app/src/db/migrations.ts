@@ -70,6 +70,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTableIfExists("users");
     },
   },
+  // Server-side session revocation: each session stores the epoch it was created in; bumping
+  // the user's epoch (logout, password change) ends every session issued before.
+  "002_session_epoch": {
+    async up(db) {
+      await db.schema.alterTable("users", (t) => {
+        t.integer("session_epoch").notNullable().defaultTo(0);
+      });
+    },
+    async down(db) {
+      await db.schema.alterTable("users", (t) => {
+        t.dropColumn("session_epoch");
+      });
+    },
+  },
 };
 
 /** knex migration source over the in-code list above. */

@@ -68,7 +68,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(next);
   });
 
+  // Logging out ends every session of the user, including copies of this cookie.
   app.post("/logout", async (req, reply) => {
+    if (req.user) await app.repo.endSessions(req.user.id);
     req.session.delete();
     return reply.redirect("/auth/login");
   });
@@ -160,6 +162,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 function logIn(req: FastifyRequest, user: User, remember: boolean): void {
   req.session.regenerate();
   req.session.set("userId", user.id);
+  req.session.set("epoch", Number(user.session_epoch));
   if (remember) {
     req.session.set("remember", true);
     req.session.options({ maxAge: REMEMBER_SECONDS });
