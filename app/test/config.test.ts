@@ -94,10 +94,15 @@ describe("parseDatabaseUrl", () => {
 describe("passwords and tokens", () => {
   it("hashes with scrypt and verifies", async () => {
     const h = await hashPassword("secret password");
-    assert.match(h, /^scrypt\$16384\$8\$1\$/);
+    assert.match(h, /^scrypt\$131072\$8\$1\$/);
     assert.equal(await verifyPassword("secret password", h), true);
     assert.equal(await verifyPassword("wrong", h), false);
     assert.equal(await verifyPassword("x", "garbage"), false);
+    assert.equal(await verifyPassword("x", undefined), false);
+    // A stored hash claiming a huge cost is refused, not derived (it would need 1 TiB).
+    assert.equal(await verifyPassword("x", "scrypt$1073741824$8$1$c2FsdA==$aGFzaA=="), false);
+    const hashes = await Promise.all([1, 2, 3, 4].map((i) => hashPassword(`pw ${i}`)));
+    assert.equal(new Set(hashes).size, 4, "concurrent hashes all succeed (maxmem suffices)");
   });
   it("signs reset tokens that expire and bind to the password hash", async () => {
     const user = { id: 7, password_hash: "h1" };
