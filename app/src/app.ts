@@ -20,6 +20,14 @@ import { APP_ROOT, type Config } from "./config.js";
 import { openDatabase } from "./db/connection.js";
 import { Repository, type User } from "./db/repository.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
+import {
+  RawErrorPages,
+  clientErrorHandler,
+  frameworkErrorHandler,
+  helmetOptions,
+  register405Routes,
+  trackRouteMethods,
+} from "./framework-errors.js";
 import { absoluteTime, relativeTime, translator, type Locale, type Translate } from "./i18n.js";
 import { Mailer } from "./mail/mailer.js";
 import { OneLineRequestLog } from "./request-log.js";
@@ -95,8 +103,15 @@ function trustProxy(
 
 /** Builds the app. The caller owns `listen` and `close`. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+  // Answers for errors that never reach a route (parser, router): same headers, HTML pages.
+  const rawPages = new RawErrorPages(config.cookieSecure);
+  const app: FastifyInstance = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
+    clientErrorHandler: clientErrorHandler(
+      () => rawPages,
+      () => app.log,
+    ),
+    frameworkErrors: frameworkErrorHandler(() => rawPages),
     logController: new OneLineRequestLog(),
     bodyLimit: 64 * 1024,
     // Client addresses (rate limits, logs) come from X-Forwarded-For only through the
@@ -118,15 +133,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     if (!opts.db) await db.destroy();
   });
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        "img-src": ["'self'", "data:", "https://www.gravatar.com", "https://secure.gravatar.com"],
-        "upgrade-insecure-requests": null,
-      },
-    },
-    strictTransportSecurity: config.cookieSecure,
-  });
+  const routeMethods = trackRouteMethods(app);
+  await app.register(fastifyHelmet, helmetOptions(config.cookieSecure));
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie);
   await app.register(fastifySecureSession, {
@@ -164,17 +172,19 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addHook("onRequest", loadLocale);
   app.addHook("onRequest", loadUser);
   app.addHook("preHandler", (req, reply, done) => {
-    if (req.method === "POST") app.csrfProtection(req, reply, done);
+    const notAllowed = (req.routeOptions.config as { methodNotAllowed?: boolean }).methodNotAllowed;
+    if (req.method === "POST" && !notAllowed) app.csrfProtection(req, reply, done);
     else done();
   });
   app.addHook("onResponse", endPublicCache);
   decoratePage(app);
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  app.setErrorHandler(errorHandler(rawPages.headers));
+  app.setNotFoundHandler(notFoundHandler(rawPages.headers));
 
   await app.register(healthRoutes);
   await app.register(authRoutes, { prefix: "/auth" });
   await app.register(mainRoutes);
   await app.register(postRoutes);
+  await app.register(async (scope) => register405Routes(scope, routeMethods));
   return app;
 }

@@ -120,7 +120,18 @@ describe("passwords and tokens", () => {
 describe("helpers", () => {
   it("safeNext keeps local paths only", () => {
     assert.equal(safeNext("/user/a?page=2"), "/user/a?page=2");
-    for (const bad of ["//evil", "https://evil", "/\\evil", "javascript:alert(1)", "", 5]) {
+    for (const bad of [
+      "//evil",
+      "https://evil",
+      "/\\evil",
+      "javascript:alert(1)",
+      "",
+      5,
+      "/..//evil",
+      "/\t/evil",
+      "/x\u0000y",
+      "/%5cevil",
+    ]) {
       assert.equal(safeNext(bad), "/");
     }
   });

@@ -96,7 +96,7 @@ describe("finding 2: next= is validated after normalisation", () => {
     "/a/../..//evil.example/x",
     "/./\\evil.example",
     "/%5C%5Cevil.example",
-    "/x\u0000y",
+    "/\t/evil.example",
     "//evil.example",
   ];
   it("login never redirects to another origin", async () => {
