@@ -3,6 +3,7 @@
  * a bad value stops start-up with a message that names the variable.
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -155,6 +156,48 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/**
+ * Variables that may carry credentials. Each may instead be given as `<NAME>_FILE`, the path of
+ * a file holding the value (Docker/ECS secrets mounted as files); setting both is an error.
+ */
+export const SECRET_VARS = [
+  "SECRET_KEY",
+  "DATABASE_URL",
+  "MAIL_USERNAME",
+  "MAIL_PASSWORD",
+  "ELASTICSEARCH_URL",
+];
+
+/** Reads `<name>_FILE` when set (trailing newlines removed); records errors without values. */
+function readSecretFile(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  errors: string[],
+): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === "") return undefined;
+  if (env[name] !== undefined && env[name] !== "") {
+    errors.push(`${name} and ${name}_FILE are both set: set only one of them`);
+    return undefined;
+  }
+  let content: string;
+  try {
+    content = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    errors.push(`${name}_FILE=${JSON.stringify(file)}: cannot read the file (${code})`);
+    return undefined;
+  }
+  content = content.replace(/(\r?\n)+$/, "");
+  if (content === "") errors.push(`${name}_FILE=${JSON.stringify(file)}: the file is empty`);
+  return content;
+}
+
+/** Hides the password of a URL (`scheme://user:pass@host` → `scheme://user:***@host`). */
+function maskPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^@/\s]*@/i, "$1:***@");
+}
+
 /** Default SQLite file used when DATABASE_URL is unset. */
 export const DEFAULT_SQLITE_FILE = path.join(APP_ROOT, "data", "app.db");
 
@@ -164,15 +207,21 @@ export const DEFAULT_SQLITE_FILE = path.join(APP_ROOT, "data", "app.db");
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input: Record<string, string> = {};
+  const fileErrors: string[] = [];
   for (const key of Object.keys(schema.shape)) {
-    const value = env[key];
+    let value = env[key];
+    if (SECRET_VARS.includes(key)) {
+      const fromFile = readSecretFile(env, key, fileErrors);
+      if (fromFile !== undefined) value = fromFile;
+    }
     if (value !== undefined && value !== "") input[key] = value.trim();
   }
+  if (fileErrors.length > 0) throw new ConfigError(`invalid environment: ${fileErrors.join("; ")}`);
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "?");
-      return `${name}=${JSON.stringify(input[name] ?? "")}: ${issue.message}`;
+      return `${name}=${JSON.stringify(maskPassword(input[name] ?? ""))}: ${issue.message}`;
     });
     throw new ConfigError(`invalid environment: ${lines.join("; ")}`);
   }

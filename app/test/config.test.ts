@@ -1,5 +1,8 @@
 /** Environment validation and pure helpers (no database). */
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, it } from "node:test";
 import { hashPassword, verifyPassword } from "../src/auth/password.js";
 import { signResetToken, tokenMatchesUser, verifyResetToken } from "../src/auth/tokens.js";
@@ -71,6 +74,68 @@ describe("loadConfig", () => {
     assert.equal(c.searchUrl, "http://elasticsearch:9200");
     assert.equal(c.mail.useTls, true);
     assert.deepEqual(c.admins, ["a@example.com", "b@example.com"]);
+  });
+});
+
+describe("<NAME>_FILE variants of secrets", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "microblog-secrets-"));
+  const file = (name: string, content: string) => {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, content);
+    return p;
+  };
+
+  it("reads SECRET_KEY_FILE, DATABASE_URL_FILE, MAIL_*_FILE and ELASTICSEARCH_URL_FILE", () => {
+    const c = loadConfig({
+      NODE_ENV: "production",
+      SECRET_KEY_FILE: file("key", "k".repeat(32) + "\n"),
+      DATABASE_URL_FILE: file("db", "mysql://app:s3cret@db/microblog\r\n"),
+      MAIL_SERVER: "smtp.example.com",
+      MAIL_USERNAME_FILE: file("user", "mailer\n"),
+      MAIL_PASSWORD_FILE: file("pw", "mail pass word \n"),
+      ELASTICSEARCH_URL_FILE: file("es", "https://elastic:pw@search:9200\n"),
+    });
+    assert.equal(c.secretKey, "k".repeat(32));
+    assert.equal(c.secretKeyGenerated, false);
+    assert.equal(c.databaseUrl, "mysql://app:s3cret@db/microblog");
+    assert.equal(c.mail.username, "mailer");
+    assert.equal(c.mail.password, "mail pass word");
+    assert.equal(c.searchUrl, "https://elastic:pw@search:9200");
+  });
+
+  const bad: [Record<string, string>, RegExp][] = [
+    [
+      { SECRET_KEY: "x".repeat(20), SECRET_KEY_FILE: "/nonexistent" },
+      /SECRET_KEY and SECRET_KEY_FILE are both set/,
+    ],
+    [
+      { MAIL_PASSWORD: "a", MAIL_PASSWORD_FILE: "/nonexistent" },
+      /MAIL_PASSWORD and MAIL_PASSWORD_FILE are both set/,
+    ],
+    [
+      { DATABASE_URL_FILE: "/nonexistent/db-url" },
+      /DATABASE_URL_FILE="\/nonexistent\/db-url": cannot read the file \(ENOENT\)/,
+    ],
+    [{ SECRET_KEY_FILE: "EMPTY" }, /SECRET_KEY_FILE=.*: the file is empty/],
+  ];
+  for (const [env, message] of bad) {
+    it(`rejects ${JSON.stringify(env)} naming the variables`, () => {
+      if (env.SECRET_KEY_FILE === "EMPTY") env.SECRET_KEY_FILE = file("empty", "\n");
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      );
+    });
+  }
+
+  it("never repeats a password from a file in an error", () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL_FILE: file("pg", "postgres://app:hunter2@db/x\n") }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /DATABASE_URL="postgres:\/\/app:\*\*\*@db\/x"/.test(e.message) &&
+        !e.message.includes("hunter2"),
+    );
   });
 });
 
