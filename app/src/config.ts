@@ -105,6 +105,7 @@ const schema = z.object({
   AUTH_ACCOUNT_RATE_LIMIT: int(1, 100000).default(10),
   TRUSTED_PROXIES: trustedProxies.default(false),
   SHUTDOWN_TIMEOUT: int(1, 600).default(25),
+  MIGRATION_LOCK_TIMEOUT: int(0, 3600).default(30),
   PAGE_CACHE_SECONDS: int(0, 300).default(2),
 });
 
@@ -139,6 +140,8 @@ export interface Config {
   /** Fastify's trustProxy: false (socket address), a hop count, or proxy addresses/CIDRs. */
   readonly trustedProxies: false | number | string[];
   readonly shutdownTimeoutSeconds: number;
+  /** How long `cli migrate` waits for another instance's migration lock. */
+  readonly migrationLockTimeoutSeconds: number;
   /** Seconds anonymous public pages are cached (0 = off). */
   readonly pageCacheSeconds: number;
 }
@@ -260,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authAccountRateLimit: e.AUTH_ACCOUNT_RATE_LIMIT,
     trustedProxies: e.TRUSTED_PROXIES,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
+    migrationLockTimeoutSeconds: e.MIGRATION_LOCK_TIMEOUT,
     pageCacheSeconds: e.PAGE_CACHE_SECONDS,
   };
   return Object.freeze(config);
