@@ -120,6 +120,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // Reset tokens travel in the path; the default 100-character limit would cut them.
     routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
+    // A client may take at most this long to send a whole request (slow-loris bound).
+    requestTimeout: 30_000,
   });
   const db = opts.db ?? openDatabase(config.databaseUrl).db;
   app.decorate("appConfig", config);
@@ -177,6 +179,19 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     else done();
   });
   app.addHook("onResponse", endPublicCache);
+  // Graceful drain: once close() starts, answers to requests that were in flight end their
+  // keep-alive connection, and idle connections are closed as they appear; otherwise each
+  // such socket would hold close() open until its keep-alive timeout (72 s).
+  let draining: NodeJS.Timeout | undefined;
+  app.addHook("preClose", (done) => {
+    draining = setInterval(() => app.server.closeIdleConnections?.(), 100);
+    draining.unref();
+    done();
+  });
+  app.addHook("onSend", async (req, reply) => {
+    if (draining && req.raw.httpVersionMajor === 1) reply.header("connection", "close");
+  });
+  app.addHook("onClose", async () => clearInterval(draining));
   decoratePage(app);
   app.setErrorHandler(errorHandler(rawPages.headers));
   app.setNotFoundHandler(notFoundHandler(rawPages.headers));

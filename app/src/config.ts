@@ -104,7 +104,7 @@ const schema = z.object({
   AUTH_RATE_LIMIT: int(1, 100000).default(10),
   AUTH_ACCOUNT_RATE_LIMIT: int(1, 100000).default(10),
   TRUSTED_PROXIES: trustedProxies.default(false),
-  SHUTDOWN_TIMEOUT: int(1, 600).default(25),
+  SHUTDOWN_TIMEOUT: int(1, 600).default(10),
   MIGRATION_LOCK_TIMEOUT: int(0, 3600).default(30),
   PAGE_CACHE_SECONDS: int(0, 300).default(2),
 });

@@ -1,7 +1,8 @@
 /**
  * Process entry point: validates the environment, builds the app, listens on PORT and shuts
  * down gracefully on SIGTERM/SIGINT (stops accepting, lets in-flight requests finish, closes the
- * database), with a hard deadline of SHUTDOWN_TIMEOUT seconds.
+ * database), with a hard deadline of SHUTDOWN_TIMEOUT seconds (default 10, well inside the
+ * 30 s a container runtime usually waits before SIGKILL).
  */
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
@@ -31,15 +32,18 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
+    const t0 = Date.now();
     app.log.info({ signal }, "shutting down: finishing in-flight requests");
     const deadline = setTimeout(() => {
-      app.log.error("shutdown deadline passed; exiting");
+      app.log.error({ ms: Date.now() - t0 }, "shutdown deadline passed; exiting");
       process.exit(1);
     }, config.shutdownTimeoutSeconds * 1000);
     deadline.unref();
+    // Stops accepting, closes idle keep-alive connections, answers requests arriving on busy
+    // ones with 503 + Connection: close, and resolves once in-flight requests are done.
     app.close().then(
       () => {
-        app.log.info("shutdown complete");
+        app.log.info({ ms: Date.now() - t0 }, "shutdown complete");
         process.exit(0);
       },
       (err: unknown) => {

@@ -20,6 +20,8 @@ describe("loadConfig", () => {
     assert.match(c.databaseUrl, /^sqlite:\/\/\/.*data\/app\.db$/);
     assert.equal(c.searchUrl, "");
     assert.equal(c.secretKeyGenerated, true);
+    // SIGTERM's drain deadline stays well under the 30 s runtimes wait before SIGKILL.
+    assert.equal(c.shutdownTimeoutSeconds, 10);
   });
 
   const bad: [Record<string, string>, RegExp][] = [

@@ -194,6 +194,87 @@ describe("processes", () => {
     assert.match(lines[0]!, /"method":"GET","url":"\/explore","status":200/);
   });
 
+  it("SIGTERM drains: keep-alive connections (idle or busy) end promptly; a stuck request is cut at SHUTDOWN_TIMEOUT", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "microblog-drain-"));
+    const port = await freePort();
+    const env = {
+      DATABASE_URL: `sqlite:///${dir}/a.db`,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      SHUTDOWN_TIMEOUT: "2",
+    };
+    assert.equal((await run(process.execPath, ["dist/cli.js", "migrate"], env)).code, 0);
+    const start = async () => {
+      const p = spawn(process.execPath, ["dist/server.js"], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+      });
+      const r = { p, out: "", exited: new Promise<number | null>((res) => p.on("exit", res)) };
+      p.stdout.on("data", (d) => (r.out += d));
+      p.stderr.on("data", (d) => (r.out += d));
+      for (let i = 0; i < 100 && !r.out.includes("microblog ready"); i++) {
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      return r;
+    };
+    const connect = () =>
+      new Promise<net.Socket>((resolve) => {
+        const s = net.connect(port, "127.0.0.1", () => resolve(s));
+        s.on("error", () => {});
+      });
+
+    // 1. An idle keep-alive connection (one request answered, socket left open).
+    const a = await start();
+    const idle = await connect();
+    const answered = new Promise((res) => idle.once("data", res));
+    idle.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await answered;
+    let t0 = Date.now();
+    a.p.kill("SIGTERM");
+    assert.equal(await a.exited, 0);
+    assert.ok(Date.now() - t0 < 1000, `exited ${Date.now() - t0} ms after SIGTERM`);
+    idle.destroy();
+
+    // 2. A keep-alive request in flight at SIGTERM: answered, then its connection is closed
+    //    (before the fix it stayed open, idle, until the deadline: every drain under load
+    //    ended at SHUTDOWN_TIMEOUT with exit code 1).
+    const c = await start();
+    const busy = await connect();
+    let answer = "";
+    busy.on("data", (d) => (answer += d));
+    busy.write(
+      "POST /auth/login HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n" +
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10\r\n\r\nuser",
+    );
+    await new Promise((res) => setTimeout(res, 200));
+    t0 = Date.now();
+    c.p.kill("SIGTERM");
+    await new Promise((res) => setTimeout(res, 300));
+    busy.write("name=x");
+    assert.equal(await c.exited, 0, c.out);
+    const drained = Date.now() - t0;
+    assert.ok(drained < 1500, `exited ${drained} ms after SIGTERM`);
+    assert.match(answer, /^HTTP\/1\.1 403 /);
+    assert.match(answer, /\r\nconnection: close\r\n/i);
+    busy.destroy();
+
+    // 3. A request whose body never finishes: the deadline ends the drain.
+    const b = await start();
+    const stuck = await connect();
+    stuck.write(
+      "POST /auth/login HTTP/1.1\r\nHost: x\r\n" +
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser",
+    );
+    await new Promise((res) => setTimeout(res, 200));
+    t0 = Date.now();
+    b.p.kill("SIGTERM");
+    assert.equal(await b.exited, 1);
+    const ms = Date.now() - t0;
+    assert.ok(ms >= 1900 && ms < 3500, `exited ${ms} ms after SIGTERM`);
+    assert.match(b.out, /shutdown deadline passed; exiting/);
+    stuck.destroy();
+  });
+
   it(
     "three replicas booting at once on an empty MariaDB all migrate safely and serve",
     { skip: process.env.TEST_MYSQL_URL ? false : "TEST_MYSQL_URL not set" },
