@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ensureSecurityHeaders } from "./framework-errors.js";
 import { translator } from "./i18n.js";
+import { redactUrl } from "./request-log.js";
 
 /** An error meant for the user: its message is shown as is, with its status code. */
 export class HttpError extends Error {
@@ -35,7 +36,7 @@ function notifyAdmins(req: FastifyRequest, err: Error): void {
   if (now - lastAdminMail < 60_000) return;
   lastAdminMail = now;
   const text = [
-    `${req.method} ${req.url} failed (request ${req.id}) at ${new Date(now).toISOString()}`,
+    `${req.method} ${redactUrl(req.url)} failed (request ${req.id}) at ${new Date(now).toISOString()}`,
     "",
     err.stack ?? String(err),
   ].join("\n");

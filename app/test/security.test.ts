@@ -84,6 +84,21 @@ describe("finding 1: reset links come from configuration, never from request hea
   });
 });
 
+describe("admin error mails mask reset tokens in the URL", () => {
+  const ctx = appFor({ ADMINS: "admin@example.com" });
+  it("mails the failing URL with the token redacted", async () => {
+    const sent = recordMail(ctx.app);
+    ctx.app.get("/auth/reset_password/:token/boom", async () => {
+      throw new Error("boom");
+    });
+    const r = await ctx.app.inject("/auth/reset_password/secret-token-value/boom");
+    assert.equal(r.statusCode, 500);
+    const mail = await waitFor(() => sent[0]);
+    assert.match(mail.text, /GET \/auth\/reset_password\/\[redacted\]\/boom failed/);
+    assert.doesNotMatch(mail.text, /secret-token-value/);
+  });
+});
+
 describe("finding 2: next= is validated after normalisation", () => {
   const ctx = appFor();
   before(async () => {
