@@ -20,6 +20,14 @@ import { APP_ROOT, type Config } from "./config.js";
 import { openDatabase } from "./db/connection.js";
 import { Repository, type User } from "./db/repository.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
+import {
+  RawErrorPages,
+  clientErrorHandler,
+  frameworkErrorHandler,
+  helmetOptions,
+  register405Routes,
+  trackRouteMethods,
+} from "./framework-errors.js";
 import { absoluteTime, relativeTime, translator, type Locale, type Translate } from "./i18n.js";
 import { Mailer } from "./mail/mailer.js";
 import { OneLineRequestLog } from "./request-log.js";
@@ -43,6 +51,8 @@ export interface Flash {
 declare module "@fastify/secure-session" {
   interface SessionData {
     userId: number;
+    /** The user's session_epoch when this session was created. */
+    epoch: number;
     remember: boolean;
     exp: number;
     flash: Flash[];
@@ -89,16 +99,35 @@ function sessionKey(secret: string): Buffer {
   return createHash("sha256").update(`microblog/session:${secret}`).digest();
 }
 
+/** Fastify's trustProxy from TRUSTED_PROXIES: a hop count trusts that many hops nearest to us. */
+function trustProxy(
+  t: Config["trustedProxies"],
+): boolean | string[] | ((a: string, hop: number) => boolean) {
+  if (typeof t === "number") return (_address, hop) => hop < t;
+  return t;
+}
+
 /** Builds the app. The caller owns `listen` and `close`. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+  // Answers for errors that never reach a route (parser, router): same headers, HTML pages.
+  const rawPages = new RawErrorPages(config.cookieSecure);
+  const app: FastifyInstance = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
+    clientErrorHandler: clientErrorHandler(
+      () => rawPages,
+      () => app.log,
+    ),
+    frameworkErrors: frameworkErrorHandler(() => rawPages),
     logController: new OneLineRequestLog(),
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    // Client addresses (rate limits, logs) come from X-Forwarded-For only through the
+    // configured proxy hops; by default the socket's address is the client.
+    trustProxy: trustProxy(config.trustedProxies),
     // Reset tokens travel in the path; the default 100-character limit would cut them.
     routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
+    // A client may take at most this long to send a whole request (slow-loris bound).
+    requestTimeout: 30_000,
   });
   const db = opts.db ?? openDatabase(config.databaseUrl).db;
   app.decorate("appConfig", config);
@@ -116,15 +145,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     if (!opts.db) await db.destroy();
   });
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        "img-src": ["'self'", "data:", "https://www.gravatar.com", "https://secure.gravatar.com"],
-        "upgrade-insecure-requests": null,
-      },
-    },
-    strictTransportSecurity: config.cookieSecure,
-  });
+  const routeMethods = trackRouteMethods(app);
+  await app.register(fastifyHelmet, helmetOptions(config.cookieSecure));
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie);
   await app.register(fastifySecureSession, {
@@ -163,18 +185,33 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.addHook("onRequest", loadLocale);
   app.addHook("onRequest", loadUser);
   app.addHook("preHandler", (req, reply, done) => {
-    if (req.method === "POST") app.csrfProtection(req, reply, done);
+    const notAllowed = (req.routeOptions.config as { methodNotAllowed?: boolean }).methodNotAllowed;
+    if (req.method === "POST" && !notAllowed) app.csrfProtection(req, reply, done);
     else done();
   });
   app.addHook("onResponse", endPublicCache);
+  // Graceful drain: once close() starts, answers to requests that were in flight end their
+  // keep-alive connection, and idle connections are closed as they appear; otherwise each
+  // such socket would hold close() open until its keep-alive timeout (72 s).
+  let draining: NodeJS.Timeout | undefined;
+  app.addHook("preClose", (done) => {
+    draining = setInterval(() => app.server.closeIdleConnections?.(), 100);
+    draining.unref();
+    done();
+  });
+  app.addHook("onSend", async (req, reply) => {
+    if (draining && req.raw.httpVersionMajor === 1) reply.header("connection", "close");
+  });
+  app.addHook("onClose", async () => clearInterval(draining));
   decoratePage(app);
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  app.setErrorHandler(errorHandler(rawPages.headers));
+  app.setNotFoundHandler(notFoundHandler(rawPages.headers));
 
   await app.register(healthRoutes);
   await app.register(authRoutes, { prefix: "/auth" });
   await app.register(mainRoutes);
   await app.register(postRoutes);
   await app.register(translateRoutes);
+  await app.register(async (scope) => register405Routes(scope, routeMethods));
   return app;
 }

@@ -1,18 +1,26 @@
 /**
  * Command line: `node dist/cli.js migrate` applies pending migrations (used by boot.sh);
- * `node dist/cli.js reindex` rebuilds the search index from the database.
- * Exit codes: 0 ok, 1 failure (e.g. database unreachable), 2 bad usage or environment.
+ * `node dist/cli.js reindex` rebuilds the search index from the database;
+ * `node dist/cli.js unlock` clears a migration lock left behind by a crashed migration.
+ * Exit codes: 0 ok, 1 failure (e.g. database unreachable), 2 bad usage or environment,
+ * 3 the migration lock stayed held (MIGRATION_LOCK_TIMEOUT seconds).
  */
 import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/connection.js";
-import { migrateLatest } from "./db/migrations.js";
+import {
+  LOCK_TABLE,
+  MigrationLockError,
+  migrateLatest,
+  releaseMigrationLock,
+} from "./db/migrations.js";
 import { Repository } from "./db/repository.js";
 import { SearchEngine } from "./search/engine.js";
 
-const USAGE = "usage: node dist/cli.js <migrate|reindex>";
+const USAGE = "usage: node dist/cli.js <migrate|reindex|unlock>";
+const COMMANDS = ["migrate", "reindex", "unlock"];
 
 async function run(command: string | undefined): Promise<number> {
-  if (command !== "migrate" && command !== "reindex") {
+  if (command === undefined || !COMMANDS.includes(command)) {
     console.error(USAGE);
     return 2;
   }
@@ -20,10 +28,22 @@ async function run(command: string | undefined): Promise<number> {
   const { db, target } = openDatabase(config.databaseUrl);
   try {
     if (command === "migrate") {
-      const applied = await migrateLatest(db);
+      const applied = await migrateLatest(db, {
+        lockTimeoutMs: config.migrationLockTimeoutSeconds * 1000,
+      });
       console.log(
         `migrate: ${target.describe}: ` +
           (applied.length ? `applied ${applied.join(", ")}` : "already up to date"),
+      );
+      return 0;
+    }
+    if (command === "unlock") {
+      const was = await releaseMigrationLock(db);
+      console.log(
+        `unlock: ${target.describe}: ` +
+          (was
+            ? `released the migration lock (table ${LOCK_TABLE})`
+            : `the migration lock (table ${LOCK_TABLE}) was not held`),
       );
       return 0;
     }
@@ -35,6 +55,12 @@ async function run(command: string | undefined): Promise<number> {
     const count = await search.rebuild(new Repository(db).allPosts());
     console.log(`reindex: indexed ${count} posts into "${config.searchIndex}"`);
     return 0;
+  } catch (err) {
+    if (err instanceof MigrationLockError) {
+      console.error(`${command}: ${err.message}`);
+      return 3;
+    }
+    throw err;
   } finally {
     await db.destroy();
   }

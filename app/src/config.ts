@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -30,6 +31,43 @@ const int = (min: number, max: number) =>
 const optionalUrl = z.string().refine((v) => v === "" || /^https?:\/\/[^\s/]+/.test(v), {
   error: "must be an http:// or https:// URL",
 });
+
+/** proxy-addr's names for address ranges, accepted in TRUSTED_PROXIES. */
+const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+function isAddressOrCidr(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [ip = "", prefix, extra] = entry.split("/");
+  const family = net.isIP(ip);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUSTED_PROXIES: "" (none: the socket's address is the client), a hop count ("1": one proxy
+ * such as a load balancer in front), or a comma-separated list of proxy addresses/CIDRs.
+ */
+const trustedProxies = z
+  .string()
+  .refine(
+    (v) =>
+      /^\d{1,2}$/.test(v) ||
+      v
+        .split(",")
+        .map((e) => e.trim())
+        .every(isAddressOrCidr),
+    {
+      error:
+        "must be a number of proxy hops (e.g. 1) or a comma-separated list of IP addresses/CIDRs " +
+        `(or ${PROXY_RANGE_NAMES.join(", ")})`,
+    },
+  )
+  .transform((v): false | number | string[] => {
+    if (v === "" || v === "0") return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v.split(",").map((e) => e.trim());
+  });
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -64,7 +102,10 @@ const schema = z.object({
   PUBLIC_URL: optionalUrl.default(""),
   SESSION_COOKIE_SECURE: bool.default(false),
   AUTH_RATE_LIMIT: int(1, 100000).default(10),
-  SHUTDOWN_TIMEOUT: int(1, 600).default(25),
+  AUTH_ACCOUNT_RATE_LIMIT: int(1, 100000).default(10),
+  TRUSTED_PROXIES: trustedProxies.default(false),
+  SHUTDOWN_TIMEOUT: int(1, 600).default(10),
+  MIGRATION_LOCK_TIMEOUT: int(0, 3600).default(30),
   PAGE_CACHE_SECONDS: int(0, 300).default(2),
   MS_TRANSLATOR_KEY: z
     .string()
@@ -108,8 +149,15 @@ export interface Config {
   readonly host: string;
   readonly publicUrl: string;
   readonly cookieSecure: boolean;
+  /** Login/registration/reset POSTs per minute per client address. */
   readonly authRateLimit: number;
+  /** The same, per account (username or email), whatever the address. */
+  readonly authAccountRateLimit: number;
+  /** Fastify's trustProxy: false (socket address), a hop count, or proxy addresses/CIDRs. */
+  readonly trustedProxies: false | number | string[];
   readonly shutdownTimeoutSeconds: number;
+  /** How long `cli migrate` waits for another instance's migration lock. */
+  readonly migrationLockTimeoutSeconds: number;
   /** Seconds anonymous public pages are cached (0 = off). */
   readonly pageCacheSeconds: number;
   /** Microsoft Translator; an empty key means translation is off. */
@@ -120,9 +168,59 @@ export interface Config {
   };
 }
 
+/**
+ * Base URL of links in mails: PUBLIC_URL, else `http://localhost:<PORT>` (a link that only
+ * works on the machine itself, never one derived from a request's Host header).
+ */
+export function linkBase(config: Pick<Config, "publicUrl" | "port">): string {
+  return config.publicUrl || `http://localhost:${config.port}`;
+}
+
 /** Raised when an environment variable is missing or invalid; the message names it. */
 export class ConfigError extends Error {
   override name = "ConfigError";
+}
+
+/**
+ * Variables that may carry credentials. Each may instead be given as `<NAME>_FILE`, the path of
+ * a file holding the value (Docker/ECS secrets mounted as files); setting both is an error.
+ */
+export const SECRET_VARS = [
+  "SECRET_KEY",
+  "DATABASE_URL",
+  "MAIL_USERNAME",
+  "MAIL_PASSWORD",
+  "ELASTICSEARCH_URL",
+];
+
+/** Reads `<name>_FILE` when set (trailing newlines removed); records errors without values. */
+function readSecretFile(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  errors: string[],
+): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === "") return undefined;
+  if (env[name] !== undefined && env[name] !== "") {
+    errors.push(`${name} and ${name}_FILE are both set: set only one of them`);
+    return undefined;
+  }
+  let content: string;
+  try {
+    content = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    errors.push(`${name}_FILE=${JSON.stringify(file)}: cannot read the file (${code})`);
+    return undefined;
+  }
+  content = content.replace(/(\r?\n)+$/, "");
+  if (content === "") errors.push(`${name}_FILE=${JSON.stringify(file)}: the file is empty`);
+  return content;
+}
+
+/** Hides the password of a URL (`scheme://user:pass@host` → `scheme://user:***@host`). */
+function maskPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^@/\s]*@/i, "$1:***@");
 }
 
 /** Default SQLite file used when DATABASE_URL is unset. */
@@ -134,15 +232,23 @@ export const DEFAULT_SQLITE_FILE = path.join(APP_ROOT, "data", "app.db");
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input: Record<string, string> = {};
+  const fileErrors: string[] = [];
   for (const key of Object.keys(schema.shape)) {
-    const value = env[key];
+    let value = env[key];
+    if (SECRET_VARS.includes(key)) {
+      const fromFile = readSecretFile(env, key, fileErrors);
+      if (fromFile !== undefined) value = fromFile;
+    }
     if (value !== undefined && value !== "") input[key] = value.trim();
   }
+  if (fileErrors.length > 0) throw new ConfigError(`invalid environment: ${fileErrors.join("; ")}`);
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "?");
-      const shown = SECRET_VARIABLES.has(name) ? "[hidden]" : JSON.stringify(input[name] ?? "");
+      const shown = SECRET_VARIABLES.has(name)
+        ? "[hidden]"
+        : JSON.stringify(maskPassword(input[name] ?? ""));
       return `${name}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(`invalid environment: ${lines.join("; ")}`);
@@ -180,7 +286,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ""),
     cookieSecure: e.SESSION_COOKIE_SECURE,
     authRateLimit: e.AUTH_RATE_LIMIT,
+    authAccountRateLimit: e.AUTH_ACCOUNT_RATE_LIMIT,
+    trustedProxies: e.TRUSTED_PROXIES,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
+    migrationLockTimeoutSeconds: e.MIGRATION_LOCK_TIMEOUT,
     pageCacheSeconds: e.PAGE_CACHE_SECONDS,
     translator: {
       key: translatorKey,

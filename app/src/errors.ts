@@ -3,6 +3,9 @@
  * and, when mail is configured, email the admins (at most one mail per minute).
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { ensureSecurityHeaders } from "./framework-errors.js";
+import { translator } from "./i18n.js";
+import { redactUrl } from "./request-log.js";
 
 /** An error meant for the user: its message is shown as is, with its status code. */
 export class HttpError extends Error {
@@ -33,7 +36,7 @@ function notifyAdmins(req: FastifyRequest, err: Error): void {
   if (now - lastAdminMail < 60_000) return;
   lastAdminMail = now;
   const text = [
-    `${req.method} ${req.url} failed (request ${req.id}) at ${new Date(now).toISOString()}`,
+    `${req.method} ${redactUrl(req.url)} failed (request ${req.id}) at ${new Date(now).toISOString()}`,
     "",
     err.stack ?? String(err),
   ].join("\n");
@@ -42,18 +45,24 @@ function notifyAdmins(req: FastifyRequest, err: Error): void {
     .catch((e: unknown) => req.log.warn({ err: String(e) }, "could not mail the admins"));
 }
 
-/** Fastify error handler. */
-export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
-  const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-  if (status >= 500) {
-    req.log.error({ err }, "request failed");
-    notifyAdmins(req, err);
-    if (!req.t) return reply.code(500).send("Internal Server Error");
-    return reply.page("errors/500.njk", { status: 500 }, 500);
-  }
-  req.log.info({ status, code: err.code }, err.message);
-  if (!req.t) return reply.code(status).send(err.message);
-  return reply.page("errors/4xx.njk", { status, message: userMessage(err, req) }, status);
+/** Fastify error handler; `headers` are the security headers, set when still missing. */
+export function errorHandler(headers: Record<string, string>) {
+  return function (err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+    ensureSecurityHeaders(reply, headers);
+    // Errors raised before the locale hook ran still get a (default-language) HTML page.
+    if (!req.t) {
+      req.locale = "en";
+      req.t = translator("en");
+    }
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) {
+      req.log.error({ err }, "request failed");
+      notifyAdmins(req, err);
+      return reply.page("errors/500.njk", { status: 500 }, 500);
+    }
+    req.log.info({ status, code: err.code }, err.message);
+    return reply.page("errors/4xx.njk", { status, message: userMessage(err, req) }, status);
+  };
 }
 
 /**
@@ -74,7 +83,13 @@ export function jsonErrorHandler(err: FastifyError, req: FastifyRequest, reply: 
 }
 
 /** 404 page. */
-export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
-  if (!req.t) return reply.code(404).send("Not Found");
-  return reply.page("errors/4xx.njk", { status: 404, message: req.t("error.not_found") }, 404);
+export function notFoundHandler(headers: Record<string, string>) {
+  return function (req: FastifyRequest, reply: FastifyReply) {
+    ensureSecurityHeaders(reply, headers);
+    if (!req.t) {
+      req.locale = "en";
+      req.t = translator("en");
+    }
+    return reply.page("errors/4xx.njk", { status: 404, message: req.t("error.not_found") }, 404);
+  };
 }

@@ -10,12 +10,31 @@ export type FieldErrors = Record<string, string>;
 /** Longest post or about-me text, in characters (code points). */
 export const MAX_POST = 140;
 
-/** A string field of a parsed body, trimmed; non-strings become "". */
+/**
+ * Characters never kept from user input: C0 controls except tab, LF and CR (NUL included),
+ * DEL and C1 controls, and the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+ * U+2066–U+2069) that can make text display differently from what it is ("Trojan Source").
+ */
+const UNSAFE_CHARS =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Removes unsafe control characters and replaces lone surrogates with U+FFFD. */
+export function cleanText(s: string): string {
+  return s.replace(UNSAFE_CHARS, "").replace(LONE_SURROGATE, "\uFFFD");
+}
+
+/**
+ * A string field of a parsed body, cleaned of control characters (`cleanText`) and trimmed;
+ * non-strings become "". `trim = false` is for passwords: they are kept exactly as typed
+ * (never stored or shown, only hashed).
+ */
 export function field(body: unknown, name: string, trim = true): string {
   if (typeof body !== "object" || body === null) return "";
   const v = (body as Record<string, unknown>)[name];
   if (typeof v !== "string") return "";
-  return trim ? v.trim() : v;
+  return trim ? cleanText(v).trim() : v;
 }
 
 /** Length in user-visible characters (code points), as MySQL counts them. */

@@ -45,7 +45,9 @@ export async function loadUser(this: FastifyInstance, req: FastifyRequest): Prom
   }
   if (session.get("remember")) session.options({ maxAge: REMEMBER_SECONDS });
   const user = await this.repo.userById(userId);
-  if (!user) {
+  // A session from an older epoch was ended by a logout or a password change; sessions with no
+  // epoch predate revocation and are ended too (one extra login after the upgrade).
+  if (!user || session.get("epoch") !== Number(user.session_epoch)) {
     session.delete();
     return;
   }
@@ -63,14 +65,36 @@ export function flash(req: FastifyRequest, text: string, kind: Flash["kind"] = "
   req.session.set("flash", [...list, { kind, text }]);
 }
 
-/** Returns `next` when it is a local path, else the fallback (never an external URL). */
+const LOCAL_BASE = "http://local.invalid";
+
+/**
+ * True for a string that, as is, is a path on this site: one leading `/`, no backslash (raw or
+ * percent-encoded: some proxies decode it), no control characters.
+ */
+function isLocalPath(p: string): boolean {
+  return (
+    p.startsWith("/") &&
+    !p.startsWith("//") &&
+    !p.includes("\\") &&
+    !/%5c/i.test(p) &&
+    !/[\u0000-\u001f\u007f]/.test(p)
+  );
+}
+
+/**
+ * Returns `next` when it is a path on this site, else the fallback (never an external URL).
+ * The check runs both before and after URL normalisation: `/..//evil.example` is a local path
+ * as written but normalises to the protocol-relative `//evil.example`.
+ */
 export function safeNext(next: unknown, fallback = "/"): string {
-  if (typeof next !== "string" || !next.startsWith("/") || next.startsWith("//")) return fallback;
-  if (next.includes("\\") || /[\u0000-\u001f]/.test(next)) return fallback;
+  if (typeof next !== "string" || !isLocalPath(next)) return fallback;
   try {
-    const u = new URL(next, "http://local.invalid");
-    if (u.origin !== "http://local.invalid") return fallback;
-    return u.pathname + u.search;
+    const u = new URL(next, LOCAL_BASE);
+    if (u.origin !== LOCAL_BASE) return fallback;
+    const result = u.pathname + u.search;
+    // Re-parse the result too, so what the browser resolves is what was checked.
+    if (!isLocalPath(result) || new URL(result, LOCAL_BASE).origin !== LOCAL_BASE) return fallback;
+    return result;
   } catch {
     return fallback;
   }

@@ -1,7 +1,8 @@
 /**
  * Process entry point: validates the environment, builds the app, listens on PORT and shuts
  * down gracefully on SIGTERM/SIGINT (stops accepting, lets in-flight requests finish, closes the
- * database), with a hard deadline of SHUTDOWN_TIMEOUT seconds.
+ * database), with a hard deadline of SHUTDOWN_TIMEOUT seconds (default 10, well inside the
+ * 30 s a container runtime usually waits before SIGKILL).
  */
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
@@ -22,19 +23,27 @@ async function main(): Promise<void> {
   if (config.secretKeyGenerated) {
     app.log.warn("SECRET_KEY is not set: using a random key; sessions end when the process does");
   }
+  if (config.mail.server && !config.publicUrl) {
+    app.log.warn(
+      `PUBLIC_URL is not set: links in password-reset mails point to http://localhost:${config.port}`,
+    );
+  }
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
+    const t0 = Date.now();
     app.log.info({ signal }, "shutting down: finishing in-flight requests");
     const deadline = setTimeout(() => {
-      app.log.error("shutdown deadline passed; exiting");
+      app.log.error({ ms: Date.now() - t0 }, "shutdown deadline passed; exiting");
       process.exit(1);
     }, config.shutdownTimeoutSeconds * 1000);
     deadline.unref();
+    // Stops accepting, closes idle keep-alive connections, answers requests arriving on busy
+    // ones with 503 + Connection: close, and resolves once in-flight requests are done.
     app.close().then(
       () => {
-        app.log.info("shutdown complete");
+        app.log.info({ ms: Date.now() - t0 }, "shutdown complete");
         process.exit(0);
       },
       (err: unknown) => {

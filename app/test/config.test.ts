@@ -1,5 +1,8 @@
 /** Environment validation and pure helpers (no database). */
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, it } from "node:test";
 import { hashPassword, verifyPassword } from "../src/auth/password.js";
 import { signResetToken, tokenMatchesUser, verifyResetToken } from "../src/auth/tokens.js";
@@ -17,6 +20,8 @@ describe("loadConfig", () => {
     assert.match(c.databaseUrl, /^sqlite:\/\/\/.*data\/app\.db$/);
     assert.equal(c.searchUrl, "");
     assert.equal(c.secretKeyGenerated, true);
+    // SIGTERM's drain deadline stays well under the 30 s runtimes wait before SIGKILL.
+    assert.equal(c.shutdownTimeoutSeconds, 10);
   });
 
   const bad: [Record<string, string>, RegExp][] = [
@@ -34,6 +39,9 @@ describe("loadConfig", () => {
     [{ ADMINS: "root" }, /ADMINS="root": must be a comma-separated list/],
     [{ NODE_ENV: "production" }, /SECRET_KEY is required when NODE_ENV=production/],
     [{ SECRET_KEY: "short" }, /SECRET_KEY must be at least 16 characters/],
+    [{ TRUSTED_PROXIES: "true" }, /TRUSTED_PROXIES="true": must be a number of proxy hops/],
+    [{ TRUSTED_PROXIES: "10.0.0.0/33" }, /TRUSTED_PROXIES="10.0.0.0\/33"/],
+    [{ AUTH_ACCOUNT_RATE_LIMIT: "0" }, /AUTH_ACCOUNT_RATE_LIMIT="0"/],
   ];
   for (const [env, message] of bad) {
     it(`rejects ${JSON.stringify(env)} naming the variable`, () => {
@@ -43,6 +51,16 @@ describe("loadConfig", () => {
       );
     });
   }
+
+  it("reads TRUSTED_PROXIES as none, a hop count, or addresses/CIDRs", () => {
+    assert.equal(loadConfig({}).trustedProxies, false);
+    assert.equal(loadConfig({ TRUSTED_PROXIES: "0" }).trustedProxies, false);
+    assert.equal(loadConfig({ TRUSTED_PROXIES: "2" }).trustedProxies, 2);
+    assert.deepEqual(
+      loadConfig({ TRUSTED_PROXIES: "10.0.0.0/16, fd00::/8,loopback" }).trustedProxies,
+      ["10.0.0.0/16", "fd00::/8", "loopback"],
+    );
+  });
 
   it("accepts a production setup", () => {
     const c = loadConfig({
@@ -58,6 +76,68 @@ describe("loadConfig", () => {
     assert.equal(c.searchUrl, "http://elasticsearch:9200");
     assert.equal(c.mail.useTls, true);
     assert.deepEqual(c.admins, ["a@example.com", "b@example.com"]);
+  });
+});
+
+describe("<NAME>_FILE variants of secrets", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "microblog-secrets-"));
+  const file = (name: string, content: string) => {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, content);
+    return p;
+  };
+
+  it("reads SECRET_KEY_FILE, DATABASE_URL_FILE, MAIL_*_FILE and ELASTICSEARCH_URL_FILE", () => {
+    const c = loadConfig({
+      NODE_ENV: "production",
+      SECRET_KEY_FILE: file("key", "k".repeat(32) + "\n"),
+      DATABASE_URL_FILE: file("db", "mysql://app:s3cret@db/microblog\r\n"),
+      MAIL_SERVER: "smtp.example.com",
+      MAIL_USERNAME_FILE: file("user", "mailer\n"),
+      MAIL_PASSWORD_FILE: file("pw", "mail pass word \n"),
+      ELASTICSEARCH_URL_FILE: file("es", "https://elastic:pw@search:9200\n"),
+    });
+    assert.equal(c.secretKey, "k".repeat(32));
+    assert.equal(c.secretKeyGenerated, false);
+    assert.equal(c.databaseUrl, "mysql://app:s3cret@db/microblog");
+    assert.equal(c.mail.username, "mailer");
+    assert.equal(c.mail.password, "mail pass word");
+    assert.equal(c.searchUrl, "https://elastic:pw@search:9200");
+  });
+
+  const bad: [Record<string, string>, RegExp][] = [
+    [
+      { SECRET_KEY: "x".repeat(20), SECRET_KEY_FILE: "/nonexistent" },
+      /SECRET_KEY and SECRET_KEY_FILE are both set/,
+    ],
+    [
+      { MAIL_PASSWORD: "a", MAIL_PASSWORD_FILE: "/nonexistent" },
+      /MAIL_PASSWORD and MAIL_PASSWORD_FILE are both set/,
+    ],
+    [
+      { DATABASE_URL_FILE: "/nonexistent/db-url" },
+      /DATABASE_URL_FILE="\/nonexistent\/db-url": cannot read the file \(ENOENT\)/,
+    ],
+    [{ SECRET_KEY_FILE: "EMPTY" }, /SECRET_KEY_FILE=.*: the file is empty/],
+  ];
+  for (const [env, message] of bad) {
+    it(`rejects ${JSON.stringify(env)} naming the variables`, () => {
+      if (env.SECRET_KEY_FILE === "EMPTY") env.SECRET_KEY_FILE = file("empty", "\n");
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      );
+    });
+  }
+
+  it("never repeats a password from a file in an error", () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL_FILE: file("pg", "postgres://app:hunter2@db/x\n") }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /DATABASE_URL="postgres:\/\/app:\*\*\*@db\/x"/.test(e.message) &&
+        !e.message.includes("hunter2"),
+    );
   });
 });
 
@@ -81,10 +161,15 @@ describe("parseDatabaseUrl", () => {
 describe("passwords and tokens", () => {
   it("hashes with scrypt and verifies", async () => {
     const h = await hashPassword("secret password");
-    assert.match(h, /^scrypt\$16384\$8\$1\$/);
+    assert.match(h, /^scrypt\$131072\$8\$1\$/);
     assert.equal(await verifyPassword("secret password", h), true);
     assert.equal(await verifyPassword("wrong", h), false);
     assert.equal(await verifyPassword("x", "garbage"), false);
+    assert.equal(await verifyPassword("x", undefined), false);
+    // A stored hash claiming a huge cost is refused, not derived (it would need 1 TiB).
+    assert.equal(await verifyPassword("x", "scrypt$1073741824$8$1$c2FsdA==$aGFzaA=="), false);
+    const hashes = await Promise.all([1, 2, 3, 4].map((i) => hashPassword(`pw ${i}`)));
+    assert.equal(new Set(hashes).size, 4, "concurrent hashes all succeed (maxmem suffices)");
   });
   it("signs reset tokens that expire and bind to the password hash", async () => {
     const user = { id: 7, password_hash: "h1" };
@@ -102,7 +187,18 @@ describe("passwords and tokens", () => {
 describe("helpers", () => {
   it("safeNext keeps local paths only", () => {
     assert.equal(safeNext("/user/a?page=2"), "/user/a?page=2");
-    for (const bad of ["//evil", "https://evil", "/\\evil", "javascript:alert(1)", "", 5]) {
+    for (const bad of [
+      "//evil",
+      "https://evil",
+      "/\\evil",
+      "javascript:alert(1)",
+      "",
+      5,
+      "/..//evil",
+      "/\t/evil",
+      "/x\u0000y",
+      "/%5cevil",
+    ]) {
       assert.equal(safeNext(bad), "/");
     }
   });

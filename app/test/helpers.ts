@@ -15,6 +15,7 @@ export const BASE_ENV = {
   SECRET_KEY: "test-secret-key-0123456789abcdef",
   LOG_LEVEL: "silent",
   AUTH_RATE_LIMIT: "10000",
+  AUTH_ACCOUNT_RATE_LIMIT: "10000",
   PAGE_CACHE_SECONDS: "0",
 };
 
@@ -60,6 +61,8 @@ export class Client {
   constructor(
     readonly app: FastifyInstance,
     readonly headers: Record<string, string> = {},
+    /** The socket address the app sees (default 127.0.0.1). */
+    readonly remoteAddress?: string,
   ) {}
 
   private cookieHeader(): string {
@@ -85,6 +88,7 @@ export class Client {
     const res = await this.app.inject({
       method: "GET",
       url,
+      remoteAddress: this.remoteAddress,
       headers: { cookie: this.cookieHeader(), ...this.headers, ...headers },
     });
     return this.keep(res);
@@ -110,6 +114,7 @@ export class Client {
     const res = await this.app.inject({
       method: "POST",
       url,
+      remoteAddress: this.remoteAddress,
       payload: new URLSearchParams(body).toString(),
       headers: {
         ...this.headers,

@@ -1,4 +1,7 @@
-/** Login and reset endpoints are rate-limited per client address (AUTH_RATE_LIMIT per minute). */
+/**
+ * Login and reset endpoints are rate-limited per client address (AUTH_RATE_LIMIT per minute);
+ * security.test.ts covers registration, the per-account limit and TRUSTED_PROXIES.
+ */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";

@@ -33,18 +33,43 @@ export function waitTimeoutSeconds(check: HealthCheckSpec): number {
   );
 }
 
+/** Directory credentials are delivered in, one file per variable (`<name>` in lower case). */
+export const SECRETS_DIR = "/run/secrets";
+
+/** The file a credential variable is delivered in. */
+export function secretFile(name: string): string {
+  return `${SECRETS_DIR}/${name.toLowerCase()}`;
+}
+
 /**
- * `NAME=value` list for the container. When the service has credentials the whole list is
- * a Pulumi secret, so nothing sensitive reaches state or the console in clear.
+ * `NAME=value` list for the container. Credentials are not in it: each comes as a file
+ * (`NAME_FILE=/run/secrets/name`, the `_FILE` convention the official MySQL image and the app
+ * both read), so `docker inspect` and the processes' environment never show them.
  */
-export function dockerEnvs(spec: ServiceSpec): pulumi.Output<string[]> {
+export function dockerEnvs(spec: ServiceSpec): string[] {
   const plain = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-  const secretNames = Object.keys(spec.secretEnv).sort();
-  if (secretNames.length === 0) return pulumi.output(plain);
-  const values = secretNames.map((k) => spec.secretEnv[k] as pulumi.Output<string>);
-  return pulumi.secret(
-    pulumi.all(values).apply((vs) => [...plain, ...secretNames.map((k, i) => `${k}=${vs[i]}`)]),
-  );
+  const files = Object.keys(spec.secretEnv)
+    .sort()
+    .map((k) => `${k}_FILE=${secretFile(k)}`);
+  return [...plain, ...files];
+}
+
+/**
+ * The credential files, uploaded into the container's secrets volume before it starts: owned
+ * by the service's user (root for images that read them before dropping privileges), mode 0400.
+ * Their content is a Pulumi secret, so state keeps it encrypted.
+ */
+export function secretUploads(spec: ServiceSpec): docker.types.input.ContainerUpload[] {
+  const owner = spec.user?.split(":")[0] ?? "0";
+  return Object.keys(spec.secretEnv)
+    .sort()
+    .map((k) => ({
+      file: secretFile(k),
+      content: pulumi.secret(spec.secretEnv[k] as pulumi.Output<string>),
+      owner,
+      group: owner,
+      permissions: "0400",
+    }));
 }
 
 /** Port mapping published on loopback only. */

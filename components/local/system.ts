@@ -4,7 +4,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { LocalPlacement, ServiceName, ServiceSpec, SystemSpec } from "../spec.js";
-import { dockerEnvs, dockerHealthcheck, loopbackPort, waitTimeoutSeconds } from "./container.js";
+import {
+  SECRETS_DIR,
+  dockerEnvs,
+  dockerHealthcheck,
+  loopbackPort,
+  secretUploads,
+  waitTimeoutSeconds,
+} from "./container.js";
 
 /** Inputs of {@link LocalSystem}. */
 interface LocalSystemArgs {
@@ -114,6 +121,22 @@ export class LocalSystem extends pulumi.ComponentResource {
       dependsOn: pulumi.Resource[];
     },
   ): docker.Container {
+    // Credentials travel as files on a volume of their own: the upload must land before the
+    // container starts, and Docker refuses uploads into a read-only root filesystem.
+    const hasSecrets = Object.keys(spec.secretEnv).length > 0;
+    const secretsVolume = hasSecrets
+      ? new docker.Volume(
+          `${system.name}-${spec.name}-secrets`,
+          { name: `${system.namePrefix}-${spec.name}-secrets` },
+          { parent: this },
+        )
+      : undefined;
+    const volumes = [
+      ...(extra.volumes ?? []),
+      ...(secretsVolume === undefined
+        ? []
+        : [{ volumeName: secretsVolume.name, containerPath: SECRETS_DIR }]),
+    ];
     return new docker.Container(
       `${system.name}-${spec.name}`,
       {
@@ -123,7 +146,8 @@ export class LocalSystem extends pulumi.ComponentResource {
         networksAdvanced:
           network === undefined ? [] : [{ name: network.name, aliases: [spec.hostname] }],
         ports: extra.ports,
-        volumes: extra.volumes,
+        volumes,
+        uploads: hasSecrets ? secretUploads(spec) : undefined,
         healthcheck: dockerHealthcheck(spec.healthCheck),
         memory: spec.memoryMb,
         // Equal to memory: no swap, and Docker reports back what was set (no perpetual diff).

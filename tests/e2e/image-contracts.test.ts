@@ -114,8 +114,8 @@ describe(`MySQL image ${env("MICROBLOG_MYSQL_IMAGE")}`, () => {
     assert.equal(sql(db, "microblog", "user-pw-1", "SELECT x FROM t"), "42");
   });
 
-  it("the _FILE forms read each credential from a file", async () => {
-    // Files are mounted read-only from a volume filled by a helper container.
+  it("the _FILE forms read each credential from a root-only file (mode 0400)", async () => {
+    // Root-owned, mode 0400, on a volume filled by a helper container: read before privileges drop.
     const secrets = `${PFX}-secrets`;
     docker(
       "run",
@@ -126,7 +126,7 @@ describe(`MySQL image ${env("MICROBLOG_MYSQL_IMAGE")}`, () => {
       "sh",
       image,
       "-c",
-      "printf file-user-pw > /s/pw && printf file-root-pw > /s/root && chmod 444 /s/pw /s/root",
+      "printf file-user-pw > /s/pw && printf file-root-pw > /s/root && chmod 400 /s/pw /s/root",
     );
     const f = run("mysql-file", image, [
       "-v",

@@ -41,6 +41,8 @@ describe("dev stack (local Docker)", () => {
         "docker:index/remoteImage:RemoteImage microblog-search-image <- local-system",
         "docker:index/volume:Volume microblog-mysql-data <- local-system",
         "docker:index/volume:Volume microblog-search-data <- local-system",
+        "docker:index/volume:Volume microblog-mysql-secrets <- local-system",
+        "docker:index/volume:Volume microblog-app-secrets <- local-system",
         "microblog:image:AppImage app-image <- stack",
         "microblog:local:LocalSystem local-system <- stack",
         "microblog:secrets:Secrets secrets <- stack",
@@ -108,20 +110,38 @@ describe("dev stack (local Docker)", () => {
     );
   });
 
-  it("runs MySQL with the official env contract, secret env, TCP health check, named volume", () => {
-    const { envs, ...rest } = find(resources, CONTAINER, "microblog-mysql").inputs;
-    assert.deepEqual(unwrapSecret(envs), [
+  it("runs MySQL with the official env contract, credential files, TCP health check, named volume", () => {
+    const { envs, uploads, ...rest } = find(resources, CONTAINER, "microblog-mysql").inputs;
+    assert.deepEqual(envs, [
       "MYSQL_DATABASE=microblog",
       "MYSQL_USER=microblog",
-      "MYSQL_PASSWORD=pw-microblog-mysql-password",
-      "MYSQL_ROOT_PASSWORD=pw-microblog-mysql-root-password",
+      "MYSQL_PASSWORD_FILE=/run/secrets/mysql_password",
+      "MYSQL_ROOT_PASSWORD_FILE=/run/secrets/mysql_root_password",
     ]);
+    // Root-only: the entrypoint reads them as root, before it drops to the mysql user.
+    assert.deepEqual(
+      (
+        unwrapSecret(uploads) as {
+          file: string;
+          content: string;
+          owner: string;
+          permissions: string;
+        }[]
+      ).map((u) => [u.file, u.content, u.owner, u.permissions]),
+      [
+        ["/run/secrets/mysql_password", "pw-microblog-mysql-password", "0", "0400"],
+        ["/run/secrets/mysql_root_password", "pw-microblog-mysql-root-password", "0", "0400"],
+      ],
+    );
     assert.deepEqual(rest, {
       name: "microblog-infra-dev-mysql",
       image: "sha256:microblog-mysql-image",
       networksAdvanced: [{ name: "microblog-infra-dev-network", aliases: ["mysql"] }],
       ports: [],
-      volumes: [{ volumeName: "microblog-infra-dev-mysql-data", containerPath: "/var/lib/mysql" }],
+      volumes: [
+        { volumeName: "microblog-infra-dev-mysql-data", containerPath: "/var/lib/mysql" },
+        { volumeName: "microblog-infra-dev-mysql-secrets", containerPath: "/run/secrets" },
+      ],
       healthcheck: {
         tests: ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--protocol=tcp"],
         interval: "10s",
@@ -202,14 +222,38 @@ describe("dev stack (local Docker)", () => {
     assert.deepEqual(r.inputs.ports, [
       { internal: 5000, external: 8000, ip: "127.0.0.1", protocol: "tcp" },
     ]);
-    assert.deepEqual(unwrapSecret(r.inputs.envs), [
+    // Credentials come as files (DATABASE_URL_FILE, SECRET_KEY_FILE), never as env values.
+    assert.deepEqual(r.inputs.envs, [
       "PORT=5000",
       "NODE_ENV=production",
       "ELASTICSEARCH_URL=http://elasticsearch:9200",
       "POSTS_PER_PAGE=25",
       "LOG_LEVEL=info",
-      "DATABASE_URL=mysql://microblog:pw-microblog-mysql-password@mysql:3306/microblog",
-      "SECRET_KEY=pw-microblog-secret-key",
+      "DATABASE_URL_FILE=/run/secrets/database_url",
+      "SECRET_KEY_FILE=/run/secrets/secret_key",
+    ]);
+    assert.deepEqual(
+      // The whole list is one secret: its contents are the credentials.
+      unwrapSecret(r.inputs.uploads),
+      [
+        {
+          file: "/run/secrets/database_url",
+          content: "mysql://microblog:pw-microblog-mysql-password@mysql:3306/microblog",
+          owner: "10001",
+          group: "10001",
+          permissions: "0400",
+        },
+        {
+          file: "/run/secrets/secret_key",
+          content: "pw-microblog-secret-key",
+          owner: "10001",
+          group: "10001",
+          permissions: "0400",
+        },
+      ],
+    );
+    assert.deepEqual(r.inputs.volumes, [
+      { volumeName: "microblog-infra-dev-app-secrets", containerPath: "/run/secrets" },
     ]);
     assert.deepEqual((r.inputs.healthcheck as { tests: string[] }).tests, [
       "CMD",

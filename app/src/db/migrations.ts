@@ -70,6 +70,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTableIfExists("users");
     },
   },
+  // Server-side session revocation: each session stores the epoch it was created in; bumping
+  // the user's epoch (logout, password change) ends every session issued before.
+  "002_session_epoch": {
+    async up(db) {
+      await db.schema.alterTable("users", (t) => {
+        t.integer("session_epoch").notNullable().defaultTo(0);
+      });
+    },
+    async down(db) {
+      await db.schema.alterTable("users", (t) => {
+        t.dropColumn("session_epoch");
+      });
+    },
+  },
 };
 
 /** knex migration source over the in-code list above. */
@@ -87,8 +101,63 @@ export const migrationSource: Knex.MigrationSource<string> = {
   },
 };
 
-/** Applies every pending migration; returns the names applied now. */
-export async function migrateLatest(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
-  return applied;
+/** knex's lock table (one row; is_locked = 1 while a migration runs). */
+export const LOCK_TABLE = "knex_migrations_lock";
+
+/** The migration lock stayed taken for longer than the wait allowed. */
+export class MigrationLockError extends Error {
+  override name = "MigrationLockError";
+}
+
+/** True when the lock row says a migration is running (or a crashed one left it set). */
+export async function migrationLocked(db: Knex): Promise<boolean> {
+  if (!(await db.schema.hasTable(LOCK_TABLE))) return false;
+  const row = await db(LOCK_TABLE).first("is_locked");
+  return Number(row?.is_locked ?? 0) === 1;
+}
+
+/** Clears the migration lock; returns whether it was set. */
+export async function releaseMigrationLock(db: Knex): Promise<boolean> {
+  const was = await migrationLocked(db);
+  await db.migrate.forceFreeMigrationsLock({ migrationSource });
+  return was;
+}
+
+function isLockError(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return e?.name === "MigrationLocked" || /already locked/i.test(e?.message ?? "");
+}
+
+/**
+ * Applies every pending migration; returns the names applied now. While another instance holds
+ * the migration lock it waits, up to `lockTimeoutMs`, then fails with a MigrationLockError that
+ * names the lock table and the command that clears a stale lock.
+ */
+export async function migrateLatest(
+  db: Knex,
+  opts: { lockTimeoutMs?: number; pollMs?: number } = {},
+): Promise<string[]> {
+  const { lockTimeoutMs = 30_000, pollMs = 500 } = opts;
+  const deadline = Date.now() + lockTimeoutMs;
+  for (;;) {
+    // Checking first keeps knex from logging a lock warning on every poll; knex's own atomic
+    // lock still decides between instances that check at the same moment.
+    if (!(await migrationLocked(db))) {
+      try {
+        const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+        return applied;
+      } catch (err) {
+        if (!isLockError(err)) throw err;
+      }
+    }
+    if (Date.now() >= deadline) {
+      throw new MigrationLockError(
+        `the migration lock (table ${LOCK_TABLE}, is_locked = 1) is still held after ` +
+          `${Math.round(lockTimeoutMs / 1000)}s. The database is reachable: another instance ` +
+          `is migrating, or a migration that crashed left the lock behind. If none is running, ` +
+          `clear it with \`node dist/cli.js unlock\` and start again.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

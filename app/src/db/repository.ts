@@ -10,6 +10,8 @@ export interface User {
   about_me: string | null;
   last_seen: number;
   created_at: number;
+  /** Sessions created under an older epoch are no longer valid. */
+  session_epoch: number;
 }
 
 /** A post joined with its author's public fields. */
@@ -92,8 +94,21 @@ export class Repository {
       .update({ username, about_me: aboutMe || null });
   }
 
+  /** Sets a new password and ends every session of the user. */
   async setPassword(id: number, passwordHash: string): Promise<void> {
+    await this.db("users")
+      .where({ id })
+      .update({ password_hash: passwordHash, session_epoch: this.db.raw("session_epoch + 1") });
+  }
+
+  /** Stores a stronger hash of the same password (sessions stay valid). */
+  async rehashPassword(id: number, passwordHash: string): Promise<void> {
     await this.db("users").where({ id }).update({ password_hash: passwordHash });
+  }
+
+  /** Ends every session of the user (their cookies no longer authenticate). */
+  async endSessions(id: number): Promise<void> {
+    await this.db("users").where({ id }).increment("session_epoch", 1);
   }
 
   async touchLastSeen(id: number, at: number): Promise<void> {

@@ -1,9 +1,12 @@
 /** Register, log in (remember me), log out, and password reset by email. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { hashPassword, verifyPassword } from "../auth/password.js";
+import { hashPassword, needsRehash, verifyPassword } from "../auth/password.js";
+import { Throttle } from "../auth/throttle.js";
 import { signResetToken, tokenMatchesUser, verifyResetToken } from "../auth/tokens.js";
 import { checkEmail, checkNewPassword, checkUsername, field, type FieldErrors } from "../forms.js";
+import { HttpError } from "../errors.js";
 import { REMEMBER_SECONDS, SESSION_SECONDS, flash, safeNext } from "../request-context.js";
+import { linkBase } from "../config.js";
 import type { User } from "../db/repository.js";
 
 function isUniqueViolation(err: unknown): boolean {
@@ -13,8 +16,22 @@ function isUniqueViolation(err: unknown): boolean {
 
 /** Auth routes, mounted under /auth. */
 export async function authRoutes(app: FastifyInstance): Promise<void> {
+  // Per client address (the socket's, or the one the trusted proxies report)...
   const limited = {
     config: { rateLimit: { max: app.appConfig.authRateLimit, timeWindow: "1 minute" } },
+  };
+  // ...and per account, counted before any other check so that guesses spread over many
+  // addresses are capped too. (The price: an attacker can make one account wait a minute.)
+  const accounts = new Throttle(app.appConfig.authAccountRateLimit, 60_000);
+  const limitAccount = (req: FastifyRequest, reply: FastifyReply, ...keys: string[]) => {
+    for (const key of keys) {
+      if (key.endsWith(":")) continue;
+      const wait = accounts.hit(key.toLowerCase());
+      if (wait > 0) {
+        reply.header("retry-after", String(wait));
+        throw new HttpError(429, req.t("error.rate_limited"));
+      }
+    }
   };
 
   app.get("/login", async (req, reply) => {
@@ -33,6 +50,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const password = field(req.body, "password", false);
     const remember = field(req.body, "remember_me") !== "";
     const next = safeNext(field(req.body, "next") || field(req.query, "next"));
+    limitAccount(req, reply, `login:${username.slice(0, 128)}`);
     const errors: FieldErrors = {};
     if (username === "") errors.username = t("form.required");
     if (password === "") errors.password = t("form.required");
@@ -41,16 +59,22 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       return reply.page("auth/login.njk", { form, errors, next }, 400);
     }
     const user = username.length <= 64 ? await app.repo.userByUsername(username) : undefined;
-    const ok = user ? await verifyPassword(password, user.password_hash) : false;
+    // Unknown users are checked against a dummy hash: the answer takes as long either way.
+    const ok = await verifyPassword(password, user?.password_hash);
     if (!user || !ok) {
       const error = t("auth.invalid_credentials");
       return reply.page("auth/login.njk", { form, errors: {}, error, next }, 401);
+    }
+    if (needsRehash(user.password_hash)) {
+      await app.repo.rehashPassword(user.id, await hashPassword(password));
     }
     logIn(req, user, remember);
     return reply.redirect(next);
   });
 
+  // Logging out ends every session of the user, including copies of this cookie.
   app.post("/logout", async (req, reply) => {
+    if (req.user) await app.repo.endSessions(req.user.id);
     req.session.delete();
     return reply.redirect("/auth/login");
   });
@@ -60,10 +84,16 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     return reply.page("auth/register.njk", { form: {}, errors: {} });
   });
 
-  app.post("/register", async (req, reply) => {
+  app.post("/register", limited, async (req, reply) => {
     if (req.user) return reply.redirect("/");
     const t = req.t;
     const form = { username: field(req.body, "username"), email: field(req.body, "email") };
+    limitAccount(
+      req,
+      reply,
+      `register-user:${form.username.slice(0, 128)}`,
+      `register-email:${form.email.slice(0, 128)}`,
+    );
     const password = field(req.body, "password", false);
     const errors: FieldErrors = {};
     checkUsername(t, form.username, errors);
@@ -97,6 +127,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.post("/reset_password_request", limited, async (req, reply) => {
     if (req.user) return reply.redirect("/");
     const email = field(req.body, "email");
+    limitAccount(req, reply, `reset:${email.slice(0, 128)}`);
     const errors: FieldErrors = {};
     checkEmail(req.t, email, errors);
     if (Object.keys(errors).length > 0) {
@@ -135,6 +166,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 function logIn(req: FastifyRequest, user: User, remember: boolean): void {
   req.session.regenerate();
   req.session.set("userId", user.id);
+  req.session.set("epoch", Number(user.session_epoch));
   if (remember) {
     req.session.set("remember", true);
     req.session.options({ maxAge: REMEMBER_SECONDS });
@@ -165,7 +197,8 @@ async function sendResetMail(req: FastifyRequest, user: User): Promise<void> {
     req.log.warn("password reset requested but MAIL_SERVER is not set; no mail sent");
     return;
   }
-  const base = appConfig.publicUrl || `${req.protocol}://${req.host}`;
+  // Never from Host or X-Forwarded-Host: an attacker could point the link at their own site.
+  const base = linkBase(appConfig);
   const token = await signResetToken(appConfig.secretKey, user);
   const link = `${base}/auth/reset_password/${token}`;
   const t = req.t;

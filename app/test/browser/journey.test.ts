@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -77,10 +78,17 @@ describe("browser journey", { skip }, () => {
     };
     if (searchUrl)
       Object.assign(env, { ELASTICSEARCH_URL: searchUrl, SEARCH_INDEX: `journey-${tag}` });
-    app = await makeApp(database, env);
-    await app.listen({ port: 0, host: "127.0.0.1" });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+    // Reset links come from PUBLIC_URL only (never from the request), so the port is chosen
+    // before the app is built.
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    base = `http://127.0.0.1:${port}`;
+    app = await makeApp(database, { ...env, PUBLIC_URL: base });
+    await app.listen({ port, host: "127.0.0.1" });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

@@ -123,6 +123,9 @@ if [ "${1:-}" = "" ] || [ "${1#-}" != "$1" ]; then
   set -- mariadbd "$@"
 fi
 if [ "$1" = mariadbd ] || [ "$1" = mysqld ]; then
+  # As the official entrypoint does (docker_setup_env before gosu): the *_FILE values are read
+  # while still root, so secret files may be root-only (mode 0400); the values travel on in env.
+  for v in MYSQL_ROOT_PASSWORD MYSQL_USER MYSQL_PASSWORD MYSQL_DATABASE; do file_env "$v"; done
   if [ "$(id -u)" = 0 ]; then
     # Run as mysql: fix ownership of a fresh volume, then re-enter without root.
     chown -R mysql:mysql "$DATADIR" /run/mysqld
