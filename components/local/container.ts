@@ -55,20 +55,20 @@ export function dockerEnvs(spec: ServiceSpec): string[] {
 }
 
 /**
- * The credential files, uploaded into the container's secrets volume before it starts: owned
- * by the service's user (root for images that read them before dropping privileges), mode 0400.
- * Their content is a Pulumi secret, so state keeps it encrypted.
+ * The credential files, uploaded into the container's own secrets volume before it starts.
+ * Images that read them as root before dropping privileges (MySQL) get root-only files (0400);
+ * a service that runs as a non-root user gets files it can read (0444: the docker provider 5.1
+ * cannot set an owner), on a volume no other container mounts. Their content is a Pulumi secret,
+ * so state keeps it encrypted.
  */
 export function secretUploads(spec: ServiceSpec): docker.types.input.ContainerUpload[] {
-  const owner = spec.user?.split(":")[0] ?? "0";
+  const permissions = spec.user === undefined ? "0400" : "0444";
   return Object.keys(spec.secretEnv)
     .sort()
     .map((k) => ({
       file: secretFile(k),
       content: pulumi.secret(spec.secretEnv[k] as pulumi.Output<string>),
-      owner,
-      group: owner,
-      permissions: "0400",
+      permissions,
     }));
 }
 

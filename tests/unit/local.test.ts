@@ -120,17 +120,12 @@ describe("dev stack (local Docker)", () => {
     ]);
     // Root-only: the entrypoint reads them as root, before it drops to the mysql user.
     assert.deepEqual(
-      (
-        unwrapSecret(uploads) as {
-          file: string;
-          content: string;
-          owner: string;
-          permissions: string;
-        }[]
-      ).map((u) => [u.file, u.content, u.owner, u.permissions]),
+      (unwrapSecret(uploads) as { file: string; content: string; permissions: string }[]).map(
+        (u) => [u.file, u.content, u.permissions],
+      ),
       [
-        ["/run/secrets/mysql_password", "pw-microblog-mysql-password", "0", "0400"],
-        ["/run/secrets/mysql_root_password", "pw-microblog-mysql-root-password", "0", "0400"],
+        ["/run/secrets/mysql_password", "pw-microblog-mysql-password", "0400"],
+        ["/run/secrets/mysql_root_password", "pw-microblog-mysql-root-password", "0400"],
       ],
     );
     assert.deepEqual(rest, {
@@ -239,16 +234,12 @@ describe("dev stack (local Docker)", () => {
         {
           file: "/run/secrets/database_url",
           content: "mysql://microblog:pw-microblog-mysql-password@mysql:3306/microblog",
-          owner: "10001",
-          group: "10001",
-          permissions: "0400",
+          permissions: "0444",
         },
         {
           file: "/run/secrets/secret_key",
           content: "pw-microblog-secret-key",
-          owner: "10001",
-          group: "10001",
-          permissions: "0400",
+          permissions: "0444",
         },
       ],
     );
