@@ -34,42 +34,49 @@ export function waitTimeoutSeconds(check: HealthCheckSpec): number {
 }
 
 /** Directory credentials are delivered in, one file per variable (`<name>` in lower case). */
-export const SECRETS_DIR = "/run/secrets";
+const SECRETS_DIR = "/run/secrets";
 
 /** The file a credential variable is delivered in. */
-export function secretFile(name: string): string {
+function secretFile(name: string): string {
   return `${SECRETS_DIR}/${name.toLowerCase()}`;
 }
 
 /**
- * `NAME=value` list for the container. Credentials are not in it: each comes as a file
- * (`NAME_FILE=/run/secrets/name`, the `_FILE` convention the official MySQL image and the app
- * both read), so `docker inspect` and the processes' environment never show them.
+ * How a container gets its credentials. As files where the container's root filesystem is
+ * writable (`NAME_FILE=/run/secrets/name`, the `_FILE` convention the official MySQL image and
+ * the app both read; root-only, mode 0400, uploaded before the container starts), so neither
+ * `docker inspect` nor the processes' environment shows them. Docker accepts uploads only into a
+ * writable root filesystem, so a read-only container (the app) gets them in its env list, which
+ * is then one Pulumi secret. Either way state keeps them encrypted.
  */
-export function dockerEnvs(spec: ServiceSpec): string[] {
+export function dockerCredentials(
+  spec: ServiceSpec,
+  readOnlyRoot: boolean,
+): {
+  envs: pulumi.Input<string[]>;
+  uploads?: docker.types.input.ContainerUpload[];
+} {
   const plain = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
-  const files = Object.keys(spec.secretEnv)
-    .sort()
-    .map((k) => `${k}_FILE=${secretFile(k)}`);
-  return [...plain, ...files];
-}
-
-/**
- * The credential files, uploaded into the container's own secrets volume before it starts.
- * Images that read them as root before dropping privileges (MySQL) get root-only files (0400);
- * a service that runs as a non-root user gets files it can read (0444: the docker provider 5.1
- * cannot set an owner), on a volume no other container mounts. Their content is a Pulumi secret,
- * so state keeps it encrypted.
- */
-export function secretUploads(spec: ServiceSpec): docker.types.input.ContainerUpload[] {
-  const permissions = spec.user === undefined ? "0400" : "0444";
-  return Object.keys(spec.secretEnv)
-    .sort()
-    .map((k) => ({
+  const names = Object.keys(spec.secretEnv).sort();
+  const value = (k: string) => spec.secretEnv[k] as pulumi.Output<string>;
+  if (names.length === 0) return { envs: plain };
+  if (readOnlyRoot) {
+    return {
+      envs: pulumi.secret(
+        pulumi
+          .all(names.map(value))
+          .apply((vs) => [...plain, ...names.map((k, i) => `${k}=${vs[i]}`)]),
+      ),
+    };
+  }
+  return {
+    envs: [...plain, ...names.map((k) => `${k}_FILE=${secretFile(k)}`)],
+    uploads: names.map((k) => ({
       file: secretFile(k),
-      content: pulumi.secret(spec.secretEnv[k] as pulumi.Output<string>),
-      permissions,
-    }));
+      content: pulumi.secret(value(k)),
+      permissions: "0400",
+    })),
+  };
 }
 
 /** Port mapping published on loopback only. */

@@ -5,11 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { LocalPlacement, ServiceName, ServiceSpec, SystemSpec } from "../spec.js";
 import {
-  SECRETS_DIR,
-  dockerEnvs,
+  dockerCredentials,
   dockerHealthcheck,
   loopbackPort,
-  secretUploads,
   waitTimeoutSeconds,
 } from "./container.js";
 
@@ -121,33 +119,18 @@ export class LocalSystem extends pulumi.ComponentResource {
       dependsOn: pulumi.Resource[];
     },
   ): docker.Container {
-    // Credentials travel as files on a volume of their own: the upload must land before the
-    // container starts, and Docker refuses uploads into a read-only root filesystem.
-    const hasSecrets = Object.keys(spec.secretEnv).length > 0;
-    const secretsVolume = hasSecrets
-      ? new docker.Volume(
-          `${system.name}-${spec.name}-secrets`,
-          { name: `${system.namePrefix}-${spec.name}-secrets` },
-          { parent: this },
-        )
-      : undefined;
-    const volumes = [
-      ...(extra.volumes ?? []),
-      ...(secretsVolume === undefined
-        ? []
-        : [{ volumeName: secretsVolume.name, containerPath: SECRETS_DIR }]),
-    ];
+    const credentials = dockerCredentials(spec, extra.readOnly ?? false);
     return new docker.Container(
       `${system.name}-${spec.name}`,
       {
         name: `${system.namePrefix}-${spec.name}`,
         image: extra.image,
-        envs: dockerEnvs(spec),
+        envs: credentials.envs,
         networksAdvanced:
           network === undefined ? [] : [{ name: network.name, aliases: [spec.hostname] }],
         ports: extra.ports,
-        volumes,
-        uploads: hasSecrets ? secretUploads(spec) : undefined,
+        volumes: extra.volumes,
+        uploads: credentials.uploads,
         healthcheck: dockerHealthcheck(spec.healthCheck),
         memory: spec.memoryMb,
         // Equal to memory: no swap, and Docker reports back what was set (no perpetual diff).

