@@ -184,10 +184,19 @@ test("no credential in clear in outputs or state", async (t) => {
   const exported = await pulumiOk(ctx, ["stack", "export"]);
   const shown = await pulumiOk(ctx, ["stack", "export", "--show-secrets"]);
   // Every generated password, read in clear from the decrypted export.
-  type Exported = { deployment: { resources?: { type: string; outputs?: { result?: string } }[] } };
+  // (`--show-secrets` writes a secret as {"<sig>": …, "plaintext": "<JSON of the value>"}.)
+  type Exported = {
+    deployment: { resources?: { type: string; outputs?: { result?: unknown } }[] };
+  };
+  const clear = (v: unknown): string =>
+    typeof v === "string"
+      ? v
+      : typeof v === "object" && v !== null && "plaintext" in v
+        ? String(JSON.parse(String((v as { plaintext: unknown }).plaintext)))
+        : "";
   const secrets = ((JSON.parse(shown.stdout) as Exported).deployment.resources ?? [])
     .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
-    .map((r) => r.outputs?.result ?? "");
+    .map((r) => clear(r.outputs?.result));
   assert.equal(secrets.filter((p) => p.length >= 32).length, 3, "three generated passwords");
   secrets.push(env("E2E_REGISTRY_PASSWORD"));
   for (const secret of secrets) {
