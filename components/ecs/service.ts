@@ -2,7 +2,7 @@
 // name and the ECS service. Stateful services never run two tasks on the same data.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { ServiceSpec } from "../spec.js";
+import type { HealthCheckSpec, ServiceSpec } from "../spec.js";
 import { containerDefinition, DATA_VOLUME, SCRATCH_VOLUME } from "./container-def.js";
 import { executionRole, storeSecrets, taskRole } from "./iam.js";
 
@@ -20,6 +20,10 @@ interface FargateServiceArgs {
   readonly securityGroupId: pulumi.Input<string>;
   readonly logRetentionDays: number;
   readonly desiredCount: number;
+  /** Most tasks the service may run (autoscaling's upper bound): sizes the circuit breaker. */
+  readonly maxCount: number;
+  /** The ALB's target checks, when the service is behind it. */
+  readonly loadBalancerChecks?: LoadBalancerChecks;
   /** EFS for the service's data (required when the spec has data). */
   readonly efs?: {
     readonly fileSystemId: pulumi.Output<string>;
@@ -32,6 +36,45 @@ interface FargateServiceArgs {
   /** Target group the service's port is registered with. */
   readonly targetGroupArn?: pulumi.Input<string>;
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** How the ALB judges and drains a task (see alb.ts). */
+interface LoadBalancerChecks {
+  readonly intervalSeconds: number;
+  readonly healthyThreshold: number;
+  readonly deregistrationDelaySeconds: number;
+}
+
+/** Seconds allowed to pull an image through the NAT gateway and start it (search is ~1 GB). */
+const PULL_AND_START_SECONDS = 180;
+/** Headroom for ECS scheduling, target registration and the provider's polling. */
+const MARGIN_SECONDS = 300;
+
+/**
+ * How long `pulumi up` waits for a service to reach steady state (create and update): long
+ * enough for the deployment circuit breaker to trip and for its rollback to finish, so a failed
+ * rollout surfaces as the circuit breaker's own error rather than a timeout. One attempt is a
+ * task pulled, started, past its start period and through every health retry (and, behind the
+ * ALB, healthy there), then stopped (stop grace, and the ALB's deregistration delay). ECS trips
+ * after max(3, min(200, ceil(tasks / 2))) failed tasks; the rollback is one more attempt.
+ */
+export function steadyStateTimeout(args: {
+  readonly health: HealthCheckSpec;
+  readonly stopGraceSeconds: number;
+  readonly maxCount: number;
+  readonly loadBalancer?: LoadBalancerChecks;
+}): { readonly minutes: number; readonly failedTasksToTrip: number } {
+  const { health, loadBalancer: lb } = args;
+  const attempt =
+    PULL_AND_START_SECONDS +
+    health.startPeriodSeconds +
+    health.retries * (health.intervalSeconds + health.timeoutSeconds) +
+    (lb === undefined ? 0 : lb.healthyThreshold * lb.intervalSeconds) +
+    args.stopGraceSeconds +
+    (lb === undefined ? 0 : lb.deregistrationDelaySeconds);
+  const failedTasksToTrip = Math.max(3, Math.min(200, Math.ceil(args.maxCount / 2)));
+  const seconds = (failedTasksToTrip + 1) * attempt + MARGIN_SECONDS;
+  return { minutes: Math.ceil(seconds / 60), failedTasksToTrip };
 }
 
 /** A Fargate service running one ServiceSpec. */
@@ -49,6 +92,7 @@ export class FargateService extends pulumi.ComponentResource {
         this,
       );
     }
+    const stateful = spec.data !== undefined;
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
       { name: `/ecs/${args.namePrefix}/${spec.name}`, retentionInDays: args.logRetentionDays },
@@ -71,6 +115,14 @@ export class FargateService extends pulumi.ComponentResource {
       execution.arn,
       task.arn,
     );
+    const timeout = `${
+      steadyStateTimeout({
+        health: spec.healthCheck,
+        stopGraceSeconds: Math.min(spec.runtime.stopGraceSeconds, 120),
+        maxCount: stateful ? 1 : args.maxCount,
+        loadBalancer: args.loadBalancerChecks,
+      }).minutes
+    }m`;
     const registry =
       args.namespaceId === undefined
         ? undefined
@@ -88,7 +140,6 @@ export class FargateService extends pulumi.ComponentResource {
             },
             { parent: this },
           );
-    const stateful = spec.data !== undefined;
     const service = new aws.ecs.Service(
       `${name}-service`,
       {
@@ -121,9 +172,19 @@ export class FargateService extends pulumi.ComponentResource {
           args.targetGroupArn === undefined ? undefined : spec.healthCheck.startPeriodSeconds,
         propagateTags: "SERVICE",
         enableExecuteCommand: false,
+        // `pulumi up` returns only once the service runs its desired count of healthy tasks of
+        // this revision; with the circuit breaker's rollback a failed rollout fails the update
+        // with the deployment's status reason. Services that depend on this one therefore start
+        // after it is healthy, not merely created.
+        waitForSteadyState: true,
       },
-      // Autoscaling owns the app's desired count once it exists.
-      { parent: this, dependsOn: args.dependsOn, ignoreChanges: stateful ? [] : ["desiredCount"] },
+      {
+        parent: this,
+        dependsOn: args.dependsOn,
+        // Autoscaling owns the app's desired count once it exists.
+        ignoreChanges: stateful ? [] : ["desiredCount"],
+        customTimeouts: { create: timeout, update: timeout },
+      },
     );
     this.serviceName = service.name;
     this.logGroupName = logGroup.name;

@@ -3,7 +3,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { DataSpec, EcsPlacement, ServiceName, SystemSpec } from "../spec.js";
-import { AppLoadBalancer, appAutoscaling, listenerPorts } from "./alb.js";
+import {
+  AppLoadBalancer,
+  appAutoscaling,
+  DEREGISTRATION_DELAY_SECONDS,
+  HEALTHY_THRESHOLD,
+  listenerPorts,
+  targetHealthInterval,
+} from "./alb.js";
 import { EcsNetwork } from "./network.js";
 import { EcsSecurityGroups } from "./security.js";
 import { FargateService } from "./service.js";
@@ -75,6 +82,7 @@ export class EcsSystem extends pulumi.ComponentResource {
         healthIntervalSeconds: appSpec.healthCheck.intervalSeconds,
         healthTimeoutSeconds: appSpec.healthCheck.timeoutSeconds,
         certificateArn,
+        internetReady: network.internetReady,
       },
       { parent: this },
     );
@@ -95,6 +103,7 @@ export class EcsSystem extends pulumi.ComponentResource {
           cpu: ecs.cpu[svc],
           securityGroupId: sg.ids[svc],
           desiredCount: 1,
+          maxCount: 1,
           namespaceId: namespace.id,
           efs: {
             fileSystemId: storage.fileSystemId,
@@ -102,7 +111,10 @@ export class EcsSystem extends pulumi.ComponentResource {
             accessPointId: (storage.accessPoints[svc] as { id: pulumi.Output<string> }).id,
             accessPointArn: (storage.accessPoints[svc] as { arn: pulumi.Output<string> }).arn,
           },
-          dependsOn: storage.mountTargets,
+          // Explicit: a task mounts EFS through a mount target in its subnet, and pulls its image
+          // (and reads its secrets, ships its logs) through the private subnets' NAT route;
+          // neither is an input of the service.
+          dependsOn: [...storage.mountTargets, ...network.privateEgressReady],
         },
         { parent: this },
       );
@@ -118,9 +130,21 @@ export class EcsSystem extends pulumi.ComponentResource {
         cpu: ecs.cpu.app,
         securityGroupId: sg.ids.app,
         desiredCount: ecs.appScaling.min,
+        maxCount: ecs.appScaling.max,
         targetGroupArn: alb.targetGroupArn,
-        // The app's boot retries until MySQL answers; starting after the data services saves failed tasks.
-        dependsOn: [...alb.listeners, mysql, search],
+        loadBalancerChecks: {
+          intervalSeconds: targetHealthInterval(
+            appSpec.healthCheck.intervalSeconds,
+            appSpec.healthCheck.timeoutSeconds,
+          ),
+          healthyThreshold: HEALTHY_THRESHOLD,
+          deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
+        },
+        // The app's boot retries until MySQL answers; the data services wait for steady state,
+        // so depending on them means starting after they are healthy (no failed first tasks).
+        // A target group needs its listener before a service can register with it; the NAT
+        // route is how the app pulls its image.
+        dependsOn: [...alb.listeners, mysql, search, ...network.privateEgressReady],
       },
       { parent: this },
     );

@@ -145,7 +145,15 @@ describe("ecs stack (AWS Fargate)", () => {
       securityGroups: ["microblog-sg-app-id"],
       assignPublicIp: false,
     });
-    assert.deepEqual(app.dependsOn, ["microblog-lb-http", "microblog-mysql", "microblog-search"]);
+    assert.deepEqual(app.dependsOn, [
+      "microblog-lb-http",
+      "microblog-mysql",
+      "microblog-search",
+      "microblog-net-nat",
+      "microblog-net-private-rt",
+      "microblog-net-private-0",
+      "microblog-net-private-1",
+    ]);
   });
 
   it("delivers credentials through task secrets, never environment", () => {
