@@ -185,6 +185,22 @@ const pemFile = z.string().transform((path, ctx) => {
   return pem.includes("-----BEGIN CERTIFICATE-----") ? pem : fail("not a PEM certificate file");
 });
 
+/** The address users reach the app at: http(s), a host and optional port, nothing after. */
+const publicUrl = z.string().transform((raw, ctx) => {
+  const fail = (why: string) =>
+    reject(ctx, `${why}; expected scheme://host[:port] such as https://microblog.example.com`, raw);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return fail("not an absolute URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return fail("only http and https");
+  if (url.username !== "" || url.password !== "") return fail("no user or password");
+  if (url.pathname !== "/" || /[?#]/.test(raw)) return fail("no path, query or fragment");
+  return `${url.protocol}//${url.host}`;
+});
+
 const admins = z.string().transform((v, ctx) => {
   const list = v === "" ? [] : v.split(",").map((s) => s.trim());
   const bad = list.find((s) => !/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(s));
@@ -269,6 +285,12 @@ export const CONFIG_KEYS = {
   ),
   postsPerPage: int(25, 1, 100, "Posts per page"),
   logLevel: oneOf(["debug", "info", "warn", "error"], "info", "App log level"),
+  publicUrl: key(
+    "string",
+    "",
+    "URL users reach the app at (http or https, host and port only), given to the app as PUBLIC_URL; https also makes the session cookie TLS-only. Empty = ecs: https://<alb-dns> with certificateArn, else http://<alb-dns>; local: http://127.0.0.1:<appPort>.",
+    unsetOr(publicUrl),
+  ),
   appPort: local(
     port(8000, "Host port on 127.0.0.1 that serves the app, whose container port is 5000"),
   ),

@@ -16,6 +16,9 @@ import { EcsSecurityGroups } from "./security.js";
 import { FargateService } from "./service.js";
 import { EcsStorage } from "./storage.js";
 
+/** Proxies between users and the app: the ALB. */
+const ALB_PROXY_HOPS = 1;
+
 /** Inputs of {@link EcsSystem}. */
 interface EcsSystemArgs {
   /** A spec placed on ECS. */
@@ -120,13 +123,18 @@ export class EcsSystem extends pulumi.ComponentResource {
       );
     const mysql = data("mysql");
     const search = data("search");
-    const urlEnv = spec.entry.urlEnv;
+    const { urlEnv, proxyHopsEnv } = spec.entry;
+    const url = spec.entry.publicUrl === undefined ? alb.url : pulumi.output(spec.entry.publicUrl);
+    const appEnv: Record<string, pulumi.Input<string>> = {};
+    if (urlEnv !== undefined) appEnv[urlEnv] = url;
+    // One hop: the ALB, which sets X-Forwarded-For and X-Forwarded-Proto.
+    if (proxyHopsEnv !== undefined) appEnv[proxyHopsEnv] = String(ALB_PROXY_HOPS);
     const app = new FargateService(
       `${base}-app`,
       {
         ...common,
         spec: appSpec,
-        extraEnv: urlEnv === undefined ? undefined : { [urlEnv]: alb.url },
+        extraEnv: appEnv,
         cpu: ecs.cpu.app,
         securityGroupId: sg.ids.app,
         desiredCount: ecs.appScaling.min,
@@ -153,7 +161,7 @@ export class EcsSystem extends pulumi.ComponentResource {
       { clusterName: cluster.name, serviceName: app.serviceName, ...ecs.appScaling },
       this,
     );
-    this.url = alb.url;
+    this.url = url;
     this.clusterName = cluster.name;
     this.logGroupNames = pulumi
       .all([app.logGroupName, mysql.logGroupName, search.logGroupName])

@@ -31,6 +31,21 @@ describe("ecs stack variations", () => {
     assert.equal(env.SESSION_COOKIE_SECURE, "true");
   });
 
+  it("serves a configured public URL: output, PUBLIC_URL, one trusted proxy", async () => {
+    const cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
+    const { resources, outputs } = await evaluate("ecs", {
+      certificateArn: cert,
+      publicUrl: "https://blog.example.com",
+    });
+    assert.equal((await resolve(outputs.url)).value, "https://blog.example.com");
+    const env = Object.fromEntries(
+      (containers(resources, "app")[0]?.environment ?? []).map((e) => [e.name, e.value]),
+    );
+    assert.equal(env.PUBLIC_URL, "https://blog.example.com");
+    assert.equal(env.SESSION_COOKIE_SECURE, "true");
+    assert.equal(env.TRUSTED_PROXIES, "1");
+  });
+
   it("runs OpenSearch over plain HTTP without the official image's demo security", async () => {
     const { resources } = await evaluate("ecs", { searchEngine: "opensearch" });
     const search = containers(resources, "search")[0];

@@ -201,6 +201,9 @@ describe("ecs stack (AWS Fargate)", () => {
       { name: "NODE_ENV", value: "production" },
       { name: "PORT", value: "5000" },
       { name: "POSTS_PER_PAGE", value: "25" },
+      { name: "PUBLIC_URL", value: "http://microblog-lb-alb.us-east-1.elb.amazonaws.com" },
+      // One proxy hop in front of the app: the ALB.
+      { name: "TRUSTED_PROXIES", value: "1" },
     ]);
     assert.equal(
       c?.image,
