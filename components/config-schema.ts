@@ -104,10 +104,10 @@ const oneOf = <const V extends readonly [string, ...string[]]>(
     `${description}: ${values.join(" | ")}.`,
     z.enum(values, { error: `allowed values are ${values.join(", ")}` }),
   );
-const bool = (description: string) =>
+const bool = (description: string, dflt = false) =>
   key(
     "boolean",
-    false,
+    dflt,
     description,
     z.enum(["true", "false"], { error: "must be true or false" }).transform((v) => v === "true"),
   );
@@ -331,6 +331,12 @@ export const CONFIG_KEYS = {
       pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/,
       expected: "expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
     }),
+  ),
+  efsBackups: ecs(
+    bool(
+      "Back up the EFS file system (MySQL and search data) daily with AWS Backup's default plan (35-day retention); false = no backups.",
+      true,
+    ),
   ),
   logRetentionDays: ecs(
     numberIn(

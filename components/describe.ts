@@ -121,6 +121,7 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
               cpuPercent: config.appCpuTargetPercent,
             },
             logRetentionDays: config.logRetentionDays,
+            dataBackups: config.efsBackups,
           },
   };
   return Object.freeze(spec);

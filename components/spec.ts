@@ -135,6 +135,8 @@ export interface EcsPlacement {
   readonly cpu: Readonly<Record<ServiceName, number>>;
   readonly appScaling: { readonly min: number; readonly max: number; readonly cpuPercent: number };
   readonly logRetentionDays: number;
+  /** Daily backups of the data (AWS Backup's default plan for EFS). */
+  readonly dataBackups: boolean;
 }
 
 /** The whole system, as a renderer receives it. */

@@ -82,6 +82,8 @@ export class FargateService extends pulumi.ComponentResource {
   public readonly serviceName: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
   public readonly taskDefinitionArn: pulumi.Output<string>;
+  /** ARN of the role the service's code runs as. */
+  public readonly taskRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microblog:ecs:FargateService", name, {}, opts);
@@ -189,6 +191,7 @@ export class FargateService extends pulumi.ComponentResource {
     this.serviceName = service.name;
     this.logGroupName = logGroup.name;
     this.taskDefinitionArn = taskDefinition.arn;
+    this.taskRoleArn = task.role.arn;
     this.registerOutputs({ serviceName: this.serviceName, logGroupName: this.logGroupName });
   }
 

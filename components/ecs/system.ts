@@ -71,6 +71,7 @@ export class EcsSystem extends pulumi.ComponentResource {
         securityGroupId: sg.ids.efs,
         services: { mysql: requireData(mysqlSpec.data), search: requireData(searchSpec.data) },
         ...spec.data,
+        backups: ecs.dataBackups,
       },
       { parent: this },
     );
@@ -123,6 +124,7 @@ export class EcsSystem extends pulumi.ComponentResource {
       );
     const mysql = data("mysql");
     const search = data("search");
+    storage.restrictTo({ mysql: mysql.taskRoleArn, search: search.taskRoleArn });
     const { urlEnv, proxyHopsEnv } = spec.entry;
     const url = spec.entry.publicUrl === undefined ? alb.url : pulumi.output(spec.entry.publicUrl);
     const appEnv: Record<string, pulumi.Input<string>> = {};

@@ -57,6 +57,8 @@ describe("ecs stack (AWS Fargate)", () => {
       "aws:efs/fileSystem:FileSystem": 1,
       "aws:efs/mountTarget:MountTarget": 2,
       "aws:efs/accessPoint:AccessPoint": 2,
+      "aws:efs/backupPolicy:BackupPolicy": 1,
+      "aws:efs/fileSystemPolicy:FileSystemPolicy": 1,
       "microblog:ecs:AppLoadBalancer": 1,
       "aws:lb/loadBalancer:LoadBalancer": 1,
       "aws:lb/targetGroup:TargetGroup": 1,
