@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { before, describe, it } from "node:test";
-import { arn, containers } from "./ecs-helpers.js";
+import { arn, containers, untagged } from "./ecs-helpers.js";
 import { evaluate, find, resolve, SECRET_SIG, type Recorded } from "./mocks.js";
 
 const CREDENTIALS = [
@@ -96,7 +96,7 @@ describe("ecs stack (AWS Fargate)", () => {
   });
 
   it("configures ECR with scan on push, immutable tags and a lifecycle policy", () => {
-    assert.deepEqual(find(resources, "aws:ecr/repository:Repository", "microblog-repo").inputs, {
+    assert.deepEqual(untagged(find(resources, "aws:ecr/repository:Repository", "microblog-repo")), {
       imageScanningConfiguration: { scanOnPush: true },
       imageTagMutability: "IMMUTABLE",
       encryptionConfigurations: [{ encryptionType: "AES256" }],
@@ -114,7 +114,7 @@ describe("ecs stack (AWS Fargate)", () => {
   });
 
   it("enables container insights on the cluster and a private Cloud Map namespace", () => {
-    assert.deepEqual(find(resources, "aws:ecs/cluster:Cluster", "microblog-cluster").inputs, {
+    assert.deepEqual(untagged(find(resources, "aws:ecs/cluster:Cluster", "microblog-cluster")), {
       name: "microblog-infra-ecs",
       settings: [{ name: "containerInsights", value: "enabled" }],
     });
