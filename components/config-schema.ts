@@ -332,6 +332,11 @@ export const CONFIG_KEYS = {
       expected: "expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
     }),
   ),
+  enableExecuteCommand: ecs(
+    bool(
+      "ECS Exec (`aws ecs execute-command`) into the tasks: sets the services' flag and gives the task roles the SSM messages permissions; the app's read-only root filesystem keeps it out of the app container.",
+    ),
+  ),
   efsBackups: ecs(
     bool(
       "Back up the EFS file system (MySQL and search data) daily with AWS Backup's default plan (35-day retention); false = no backups.",

@@ -122,6 +122,7 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
             },
             logRetentionDays: config.logRetentionDays,
             dataBackups: config.efsBackups,
+            executeCommand: config.enableExecuteCommand,
           },
   };
   return Object.freeze(spec);

@@ -137,6 +137,8 @@ export interface EcsPlacement {
   readonly logRetentionDays: number;
   /** Daily backups of the data (AWS Backup's default plan for EFS). */
   readonly dataBackups: boolean;
+  /** ECS Exec into the tasks (off unless configured). */
+  readonly executeCommand: boolean;
 }
 
 /** The whole system, as a renderer receives it. */

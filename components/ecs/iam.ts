@@ -73,10 +73,22 @@ export function executionRole(
   return withPolicies(role, policies);
 }
 
-/** Task role; with `efs`, it may mount and write through that access point only. */
+/** The SSM Session Manager channels ECS Exec opens from inside a task. */
+const EXEC_ACTIONS = [
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+];
+
+/**
+ * Task role; with `efs`, it may mount and write through that access point only; with
+ * `executeCommand`, it may open the SSM channels ECS Exec needs (and nothing else is added).
+ */
 export function taskRole(
   name: string,
   efs: { fileSystemArn: pulumi.Output<string>; accessPointArn: pulumi.Output<string> } | undefined,
+  executeCommand: boolean,
   parent: pulumi.Resource,
 ): RoleWithPolicies {
   const role = new aws.iam.Role(`${name}-task`, { assumeRolePolicy: ECS_TASKS_TRUST }, { parent });
@@ -103,6 +115,21 @@ export function taskRole(
       { parent },
     );
     policies.push(mount);
+  }
+  if (executeCommand) {
+    const exec = new aws.iam.RolePolicy(
+      `${name}-exec`,
+      {
+        role: role.id,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          // These actions take no resource: Session Manager channels have no ARN.
+          Statement: [{ Effect: "Allow", Action: EXEC_ACTIONS, Resource: "*" }],
+        }),
+      },
+      { parent },
+    );
+    policies.push(exec);
   }
   // Explicit: with IAM authorization on the EFS volume, a task mounts only once this is attached.
   return withPolicies(role, policies);

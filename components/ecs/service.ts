@@ -20,6 +20,8 @@ interface FargateServiceArgs {
   readonly securityGroupId: pulumi.Input<string>;
   readonly logRetentionDays: number;
   readonly desiredCount: number;
+  /** ECS Exec into the service's tasks. */
+  readonly executeCommand: boolean;
   /** Most tasks the service may run (autoscaling's upper bound): sizes the circuit breaker. */
   readonly maxCount: number;
   /** The ALB's target checks, when the service is behind it. */
@@ -107,6 +109,7 @@ export class FargateService extends pulumi.ComponentResource {
       args.efs === undefined
         ? undefined
         : { fileSystemArn: args.efs.fileSystemArn, accessPointArn: args.efs.accessPointArn },
+      args.executeCommand,
       this,
     );
     const taskDefinition = this.taskDefinition(
@@ -138,9 +141,14 @@ export class FargateService extends pulumi.ComponentResource {
                 dnsRecords: [{ type: "A", ttl: 10 }],
                 routingPolicy: "MULTIVALUE",
               },
-              healthCheckCustomConfig: { failureThreshold: 1 },
+              // No healthCheckCustomConfig: its only field, failureThreshold, is deprecated (AWS
+              // always uses 1) and the provider reads 1 back into a replace-on-change field, so
+              // leaving it unset in a set block would replace the service on every update.
             },
-            { parent: this },
+            // Stacks created before keep the block they were created with ({failureThreshold:
+            // 1}): without this, dropping it would replace the Cloud Map service, which fails
+            // while the ECS service is registered in it.
+            { parent: this, ignoreChanges: ["healthCheckCustomConfig"] },
           );
     const service = new aws.ecs.Service(
       `${name}-service`,
@@ -173,7 +181,7 @@ export class FargateService extends pulumi.ComponentResource {
         healthCheckGracePeriodSeconds:
           args.targetGroupArn === undefined ? undefined : spec.healthCheck.startPeriodSeconds,
         propagateTags: "SERVICE",
-        enableExecuteCommand: false,
+        enableExecuteCommand: args.executeCommand,
         // `pulumi up` returns only once the service runs its desired count of healthy tasks of
         // this revision; with the circuit breaker's rollback a failed rollout fails the update
         // with the deployment's status reason. Services that depend on this one therefore start

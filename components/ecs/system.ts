@@ -97,6 +97,7 @@ export class EcsSystem extends pulumi.ComponentResource {
       region: ecs.region,
       subnetIds: network.privateSubnetIds,
       logRetentionDays: ecs.logRetentionDays,
+      executeCommand: ecs.executeCommand,
     };
     const data = (svc: "mysql" | "search"): FargateService =>
       new FargateService(

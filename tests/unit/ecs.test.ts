@@ -158,6 +158,16 @@ describe("ecs stack (AWS Fargate)", () => {
     ]);
   });
 
+  it("registers data services in Cloud Map without the deprecated failureThreshold", () => {
+    for (const svc of ["mysql", "search"]) {
+      const dns = find(resources, "aws:servicediscovery/service:Service", `microblog-${svc}-dns`);
+      assert.equal(dns.inputs.healthCheckCustomConfig, undefined);
+      // Older stacks keep the block they were created with rather than replace the service.
+      assert.deepEqual(dns.ignoreChanges, ["healthCheckCustomConfig"]);
+      assert.equal((dns.inputs.dnsConfig as { routingPolicy: string }).routingPolicy, "MULTIVALUE");
+    }
+  });
+
   it("delivers credentials through task secrets, never environment", () => {
     for (const svc of ["app", "mysql", "search"]) {
       const [c] = containers(resources, svc);
