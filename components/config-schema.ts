@@ -104,10 +104,10 @@ const oneOf = <const V extends readonly [string, ...string[]]>(
     `${description}: ${values.join(" | ")}.`,
     z.enum(values, { error: `allowed values are ${values.join(", ")}` }),
   );
-const bool = (description: string) =>
+const bool = (description: string, dflt = false) =>
   key(
     "boolean",
-    false,
+    dflt,
     description,
     z.enum(["true", "false"], { error: "must be true or false" }).transform((v) => v === "true"),
   );
@@ -183,6 +183,22 @@ const pemFile = z.string().transform((path, ctx) => {
     );
   }
   return pem.includes("-----BEGIN CERTIFICATE-----") ? pem : fail("not a PEM certificate file");
+});
+
+/** The address users reach the app at: http(s), a host and optional port, nothing after. */
+const publicUrl = z.string().transform((raw, ctx) => {
+  const fail = (why: string) =>
+    reject(ctx, `${why}; expected scheme://host[:port] such as https://microblog.example.com`, raw);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return fail("not an absolute URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return fail("only http and https");
+  if (url.username !== "" || url.password !== "") return fail("no user or password");
+  if (url.pathname !== "/" || /[?#]/.test(raw)) return fail("no path, query or fragment");
+  return `${url.protocol}//${url.host}`;
 });
 
 const admins = z.string().transform((v, ctx) => {
@@ -269,6 +285,12 @@ export const CONFIG_KEYS = {
   ),
   postsPerPage: int(25, 1, 100, "Posts per page"),
   logLevel: oneOf(["debug", "info", "warn", "error"], "info", "App log level"),
+  publicUrl: key(
+    "string",
+    "",
+    "URL users reach the app at (http or https, host and port only), given to the app as PUBLIC_URL; https also makes the session cookie TLS-only. Empty = ecs: https://<alb-dns> with certificateArn, else http://<alb-dns>; local: http://127.0.0.1:<appPort>.",
+    unsetOr(publicUrl),
+  ),
   appPort: local(
     port(8000, "Host port on 127.0.0.1 that serves the app, whose container port is 5000"),
   ),
@@ -309,6 +331,17 @@ export const CONFIG_KEYS = {
       pattern: /^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/,
       expected: "expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
     }),
+  ),
+  enableExecuteCommand: ecs(
+    bool(
+      "ECS Exec (`aws ecs execute-command`) into the tasks: sets the services' flag and gives the task roles the SSM messages permissions; the app's read-only root filesystem keeps it out of the app container.",
+    ),
+  ),
+  efsBackups: ecs(
+    bool(
+      "Back up the EFS file system (MySQL and search data) daily with AWS Backup's default plan (35-day retention); false = no backups.",
+      true,
+    ),
   ),
   logRetentionDays: ecs(
     numberIn(

@@ -160,6 +160,23 @@ function checkEcs(v: ConfigValues, region: string | undefined): string {
       );
     }
   }
+  if (v.certificateArn !== undefined) {
+    // arn:<partition>:acm:<region>:<account>:certificate/<id>
+    const certRegion = v.certificateArn.split(":")[3];
+    if (certRegion !== region) {
+      fail(
+        `Invalid config certificateArn="${v.certificateArn}": the certificate is in region ` +
+          `${certRegion} but aws:region is ${region}; the load balancer can only use an ACM ` +
+          `certificate of its own region (request or import one in ${region}).`,
+      );
+    }
+    if (v.publicUrl?.startsWith("http:")) {
+      fail(
+        `Invalid config publicUrl="${v.publicUrl}": with certificateArn set the load balancer ` +
+          `redirects HTTP to HTTPS, so the public URL must be https.`,
+      );
+    }
+  }
   if (v.appMaxCount < v.appMinCount) {
     fail(
       `Invalid config appMaxCount=${v.appMaxCount}: must be an integer from ${v.appMinCount} to 20.`,

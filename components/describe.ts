@@ -87,7 +87,10 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
       service: "app",
       healthPath: "/healthz",
       https,
-      urlEnv: https === undefined ? undefined : "PUBLIC_URL",
+      // Known from config (or the local default): in the app's env; else the renderer's address.
+      urlEnv: knownPublicUrl(config) === undefined ? "PUBLIC_URL" : undefined,
+      publicUrl: config.publicUrl,
+      proxyHopsEnv: "TRUSTED_PROXIES",
     },
     data: { protect: config.dataProtect, retainOnDelete: config.dataRetainOnDelete },
     placement:
@@ -118,9 +121,23 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
               cpuPercent: config.appCpuTargetPercent,
             },
             logRetentionDays: config.logRetentionDays,
+            dataBackups: config.efsBackups,
+            executeCommand: config.enableExecuteCommand,
           },
   };
   return Object.freeze(spec);
+}
+
+/** The public URL when config alone determines it (set, or the local default). */
+function knownPublicUrl(config: Config): string | undefined {
+  if (config.publicUrl !== undefined) return config.publicUrl;
+  return config.target === "local" ? `http://127.0.0.1:${config.appPort}` : undefined;
+}
+
+/** Whether users reach the app over HTTPS (on ECS by default: when the ALB has a certificate). */
+function servedOverHttps(config: Config): boolean {
+  const url = knownPublicUrl(config);
+  return url === undefined ? config.certificateArn !== undefined : url.startsWith("https:");
 }
 
 const SEARCH_DATA = {
@@ -193,8 +210,10 @@ function describeApp(
     env.MAIL_USE_TLS = String(config.mailUseTls);
     if (config.mailUsername !== undefined) env.MAIL_USERNAME = config.mailUsername;
   }
-  // Behind TLS (the entry's PUBLIC_URL is https) the session cookie travels over TLS only.
-  if (config.certificateArn !== undefined) env.SESSION_COOKIE_SECURE = "true";
+  const publicUrl = knownPublicUrl(config);
+  if (publicUrl !== undefined) env.PUBLIC_URL = publicUrl;
+  // Behind TLS (the public URL is https) the session cookie travels over TLS only.
+  if (servedOverHttps(config)) env.SESSION_COOKIE_SECURE = "true";
   const secretEnv: Record<string, pulumi.Output<string>> = {
     SECRET_KEY: secrets.secretKey,
     DATABASE_URL: pulumi.secret(

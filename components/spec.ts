@@ -104,6 +104,14 @@ interface EntrySpec {
   readonly https?: { readonly certificateArn: string };
   /** Env var of `service` that receives the public URL once the renderer knows it. */
   readonly urlEnv?: string;
+  /** The configured public URL (scheme://host[:port]); undefined = the renderer's own address. */
+  readonly publicUrl?: string;
+  /**
+   * Env var of `service` that receives the number of proxy hops in front of it, which only the
+   * renderer knows (the service then trusts exactly those for the client address and scheme);
+   * a renderer that puts no proxy in front sets nothing.
+   */
+  readonly proxyHopsEnv?: string;
 }
 
 /** Placement on local Docker: ports published on 127.0.0.1. */
@@ -127,6 +135,10 @@ export interface EcsPlacement {
   readonly cpu: Readonly<Record<ServiceName, number>>;
   readonly appScaling: { readonly min: number; readonly max: number; readonly cpuPercent: number };
   readonly logRetentionDays: number;
+  /** Daily backups of the data (AWS Backup's default plan for EFS). */
+  readonly dataBackups: boolean;
+  /** ECS Exec into the tasks (off unless configured). */
+  readonly executeCommand: boolean;
 }
 
 /** The whole system, as a renderer receives it. */

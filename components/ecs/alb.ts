@@ -13,6 +13,18 @@ interface AppLoadBalancerArgs {
   readonly healthIntervalSeconds: number;
   readonly healthTimeoutSeconds: number;
   readonly certificateArn?: string;
+  /** The internet gateway and public routes of a created VPC (see the load balancer). */
+  readonly internetReady: pulumi.Resource[];
+}
+
+/** Seconds the ALB keeps sending in-flight requests to a deregistered task. */
+export const DEREGISTRATION_DELAY_SECONDS = 30;
+/** Consecutive passing ALB checks before a new task receives traffic. */
+export const HEALTHY_THRESHOLD = 2;
+
+/** ALB health-check interval: the container's, but always above the check's timeout. */
+export function targetHealthInterval(intervalSeconds: number, timeoutSeconds: number): number {
+  return Math.max(intervalSeconds, timeoutSeconds + 1);
 }
 
 /** Listener ports the ALB opens for a configuration. */
@@ -39,7 +51,10 @@ export class AppLoadBalancer extends pulumi.ComponentResource {
         subnets: args.subnetIds,
         dropInvalidHeaderFields: true,
       },
-      parent,
+      // Explicit: an internet-facing ALB needs its subnets' VPC to have an internet gateway
+      // when it is created, and nothing in its inputs refers to the gateway, so without this
+      // the API intermittently fails with `InvalidSubnet: VPC … has no internet gateway`.
+      { parent: this, dependsOn: args.internetReady },
     );
     const tg = new aws.lb.TargetGroup(
       `${name}-app`,
@@ -48,13 +63,13 @@ export class AppLoadBalancer extends pulumi.ComponentResource {
         port: args.appPort,
         protocol: "HTTP",
         targetType: "ip",
-        deregistrationDelay: 30,
+        deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
         healthCheck: {
           path: args.healthPath,
           matcher: "200",
-          interval: Math.max(args.healthIntervalSeconds, args.healthTimeoutSeconds + 1),
+          interval: targetHealthInterval(args.healthIntervalSeconds, args.healthTimeoutSeconds),
           timeout: args.healthTimeoutSeconds,
-          healthyThreshold: 2,
+          healthyThreshold: HEALTHY_THRESHOLD,
           unhealthyThreshold: 3,
         },
       },

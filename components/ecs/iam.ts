@@ -18,24 +18,43 @@ const ECS_TASKS_TRUST = JSON.stringify({
 const EXECUTION_POLICY_ARN =
   "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
+/**
+ * A role and its ARN as a task definition must take it: the ARN resolves only once every policy
+ * of the role is attached (the pattern pulumi-eks uses for its instance roles). A task
+ * definition names the role, not its policies, so without this the engine may register it, and
+ * ECS start the first tasks, before the policies exist: those tasks then fail to pull the image,
+ * read their secrets or mount EFS, and count against the circuit breaker.
+ */
+export interface RoleWithPolicies {
+  readonly role: aws.iam.Role;
+  readonly arn: pulumi.Output<string>;
+}
+
+function withPolicies(role: aws.iam.Role, policies: pulumi.CustomResource[]): RoleWithPolicies {
+  const arn = pulumi.all([role.arn, ...policies.map((p) => p.id)]).apply(([a]) => a as string);
+  return { role, arn };
+}
+
 /** Execution role that may read exactly the given secrets. */
 export function executionRole(
   name: string,
   secretArns: pulumi.Output<string>[],
   parent: pulumi.Resource,
-): aws.iam.Role {
+): RoleWithPolicies {
   const role = new aws.iam.Role(
     `${name}-execution`,
     { assumeRolePolicy: ECS_TASKS_TRUST },
     { parent },
   );
-  new aws.iam.RolePolicyAttachment(
-    `${name}-execution`,
-    { role: role.name, policyArn: EXECUTION_POLICY_ARN },
-    { parent },
-  );
+  const policies: pulumi.CustomResource[] = [
+    new aws.iam.RolePolicyAttachment(
+      `${name}-execution`,
+      { role: role.name, policyArn: EXECUTION_POLICY_ARN },
+      { parent },
+    ),
+  ];
   if (secretArns.length > 0) {
-    new aws.iam.RolePolicy(
+    const readSecrets = new aws.iam.RolePolicy(
       `${name}-read-secrets`,
       {
         role: role.id,
@@ -48,19 +67,34 @@ export function executionRole(
       },
       { parent },
     );
+    policies.push(readSecrets);
   }
-  return role;
+  // Explicit: the task definition takes this ARN, so it waits for the secret-reading policy.
+  return withPolicies(role, policies);
 }
 
-/** Task role; with `efs`, it may mount and write through that access point only. */
+/** The SSM Session Manager channels ECS Exec opens from inside a task. */
+const EXEC_ACTIONS = [
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+];
+
+/**
+ * Task role; with `efs`, it may mount and write through that access point only; with
+ * `executeCommand`, it may open the SSM channels ECS Exec needs (and nothing else is added).
+ */
 export function taskRole(
   name: string,
   efs: { fileSystemArn: pulumi.Output<string>; accessPointArn: pulumi.Output<string> } | undefined,
+  executeCommand: boolean,
   parent: pulumi.Resource,
-): aws.iam.Role {
+): RoleWithPolicies {
   const role = new aws.iam.Role(`${name}-task`, { assumeRolePolicy: ECS_TASKS_TRUST }, { parent });
+  const policies: pulumi.CustomResource[] = [];
   if (efs !== undefined) {
-    new aws.iam.RolePolicy(
+    const mount = new aws.iam.RolePolicy(
       `${name}-efs`,
       {
         role: role.id,
@@ -80,8 +114,25 @@ export function taskRole(
       },
       { parent },
     );
+    policies.push(mount);
   }
-  return role;
+  if (executeCommand) {
+    const exec = new aws.iam.RolePolicy(
+      `${name}-exec`,
+      {
+        role: role.id,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          // These actions take no resource: Session Manager channels have no ARN.
+          Statement: [{ Effect: "Allow", Action: EXEC_ACTIONS, Resource: "*" }],
+        }),
+      },
+      { parent },
+    );
+    policies.push(exec);
+  }
+  // Explicit: with IAM authorization on the EFS volume, a task mounts only once this is attached.
+  return withPolicies(role, policies);
 }
 
 /** Stores each credential in Secrets Manager; returns the ARN per env var name. */

@@ -3,6 +3,7 @@
 import type { ServiceName, Target } from "../spec.js";
 import { EcrRegistry } from "./registry.js";
 import { EcsSystem } from "./system.js";
+import { tagEveryResource } from "./tags.js";
 
 /** Cloud Map names: Fargate tasks have no DNS search domain, so names are fully qualified. */
 function ecsHosts(namespaceName: string): Record<ServiceName, string> {
@@ -15,6 +16,8 @@ function ecsHosts(namespaceName: string): Record<ServiceName, string> {
 
 /** Declares the ECR repository now and, on render, the whole system on AWS ECS. */
 export function ecsTarget(namePrefix: string, systemName: string): Target {
+  // Before the first AWS resource: project, stack and component tags on every taggable one.
+  tagEveryResource();
   // Aliased: the components were named after the system before they had names of their own.
   const aliases = [{ name: systemName }];
   const registry = new EcrRegistry("ecr", { prefix: systemName }, { aliases });

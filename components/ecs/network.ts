@@ -17,6 +17,17 @@ export class EcsNetwork extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
   public readonly publicSubnetIds: pulumi.Output<string>[];
   public readonly privateSubnetIds: pulumi.Output<string>[];
+  /**
+   * What makes the public subnets public (internet gateway, the route table with its default
+   * route, its associations); empty for an existing VPC, whose routes are already in place.
+   */
+  public readonly internetReady: pulumi.Resource[];
+  /**
+   * What gives the private subnets their way out (NAT gateway, the route table with its default
+   * route, its associations): tasks pull images, read secrets and ship logs through it. Empty for
+   * an existing VPC (its NAT gateway or VPC endpoints are already in place).
+   */
+  public readonly privateEgressReady: pulumi.Resource[];
 
   constructor(name: string, args: EcsNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     // Aliased: the type token before it matched the class name.
@@ -33,11 +44,15 @@ export class EcsNetwork extends pulumi.ComponentResource {
       this.vpcId = pulumi.output(args.existing.vpcId);
       this.publicSubnetIds = args.existing.publicSubnetIds.map((id) => pulumi.output(id));
       this.privateSubnetIds = args.existing.privateSubnetIds.map((id) => pulumi.output(id));
+      this.internetReady = [];
+      this.privateEgressReady = [];
     } else {
       const created = this.createVpc(name);
       this.vpcId = created.vpcId;
       this.publicSubnetIds = created.publicSubnetIds;
       this.privateSubnetIds = created.privateSubnetIds;
+      this.internetReady = created.internetReady;
+      this.privateEgressReady = created.privateEgressReady;
     }
     this.registerOutputs({
       vpcId: this.vpcId,
@@ -50,6 +65,8 @@ export class EcsNetwork extends pulumi.ComponentResource {
     vpcId: pulumi.Output<string>;
     publicSubnetIds: pulumi.Output<string>[];
     privateSubnetIds: pulumi.Output<string>[];
+    internetReady: pulumi.Resource[];
+    privateEgressReady: pulumi.Resource[];
   } {
     const parent = { parent: this };
     const azs = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
@@ -77,13 +94,14 @@ export class EcsNetwork extends pulumi.ComponentResource {
       );
     const publics = [...Array(AZ_COUNT).keys()].map((i) => subnet("public", i));
     const privates = [...Array(AZ_COUNT).keys()].map((i) => subnet("private", i));
-    publics.forEach((s, i) => {
-      new aws.ec2.RouteTableAssociation(
-        `${name}-public-${i}`,
-        { subnetId: s.id, routeTableId: publicRt.id },
-        parent,
-      );
-    });
+    const publicAssociations = publics.map(
+      (s, i) =>
+        new aws.ec2.RouteTableAssociation(
+          `${name}-public-${i}`,
+          { subnetId: s.id, routeTableId: publicRt.id },
+          parent,
+        ),
+    );
     // One NAT gateway keeps the bill down; tasks reach ECR, Secrets Manager and logs through it.
     const eip = new aws.ec2.Eip(`${name}-nat-ip`, { domain: "vpc" }, parent);
     const nat = new aws.ec2.NatGateway(
@@ -96,17 +114,20 @@ export class EcsNetwork extends pulumi.ComponentResource {
       { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }] },
       parent,
     );
-    privates.forEach((s, i) => {
-      new aws.ec2.RouteTableAssociation(
-        `${name}-private-${i}`,
-        { subnetId: s.id, routeTableId: privateRt.id },
-        parent,
-      );
-    });
+    const privateAssociations = privates.map(
+      (s, i) =>
+        new aws.ec2.RouteTableAssociation(
+          `${name}-private-${i}`,
+          { subnetId: s.id, routeTableId: privateRt.id },
+          parent,
+        ),
+    );
     return {
       vpcId: vpc.id,
       publicSubnetIds: publics.map((s) => s.id),
       privateSubnetIds: privates.map((s) => s.id),
+      internetReady: [igw, publicRt, ...publicAssociations],
+      privateEgressReady: [nat, privateRt, ...privateAssociations],
     };
   }
 }

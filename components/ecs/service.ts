@@ -2,7 +2,7 @@
 // name and the ECS service. Stateful services never run two tasks on the same data.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { ServiceSpec } from "../spec.js";
+import type { HealthCheckSpec, ServiceSpec } from "../spec.js";
 import { containerDefinition, DATA_VOLUME, SCRATCH_VOLUME } from "./container-def.js";
 import { executionRole, storeSecrets, taskRole } from "./iam.js";
 
@@ -20,6 +20,12 @@ interface FargateServiceArgs {
   readonly securityGroupId: pulumi.Input<string>;
   readonly logRetentionDays: number;
   readonly desiredCount: number;
+  /** ECS Exec into the service's tasks. */
+  readonly executeCommand: boolean;
+  /** Most tasks the service may run (autoscaling's upper bound): sizes the circuit breaker. */
+  readonly maxCount: number;
+  /** The ALB's target checks, when the service is behind it. */
+  readonly loadBalancerChecks?: LoadBalancerChecks;
   /** EFS for the service's data (required when the spec has data). */
   readonly efs?: {
     readonly fileSystemId: pulumi.Output<string>;
@@ -34,11 +40,52 @@ interface FargateServiceArgs {
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/** How the ALB judges and drains a task (see alb.ts). */
+interface LoadBalancerChecks {
+  readonly intervalSeconds: number;
+  readonly healthyThreshold: number;
+  readonly deregistrationDelaySeconds: number;
+}
+
+/** Seconds allowed to pull an image through the NAT gateway and start it (search is ~1 GB). */
+const PULL_AND_START_SECONDS = 180;
+/** Headroom for ECS scheduling, target registration and the provider's polling. */
+const MARGIN_SECONDS = 300;
+
+/**
+ * How long `pulumi up` waits for a service to reach steady state (create and update): long
+ * enough for the deployment circuit breaker to trip and for its rollback to finish, so a failed
+ * rollout surfaces as the circuit breaker's own error rather than a timeout. One attempt is a
+ * task pulled, started, past its start period and through every health retry (and, behind the
+ * ALB, healthy there), then stopped (stop grace, and the ALB's deregistration delay). ECS trips
+ * after max(3, min(200, ceil(tasks / 2))) failed tasks; the rollback is one more attempt.
+ */
+export function steadyStateTimeout(args: {
+  readonly health: HealthCheckSpec;
+  readonly stopGraceSeconds: number;
+  readonly maxCount: number;
+  readonly loadBalancer?: LoadBalancerChecks;
+}): { readonly minutes: number; readonly failedTasksToTrip: number } {
+  const { health, loadBalancer: lb } = args;
+  const attempt =
+    PULL_AND_START_SECONDS +
+    health.startPeriodSeconds +
+    health.retries * (health.intervalSeconds + health.timeoutSeconds) +
+    (lb === undefined ? 0 : lb.healthyThreshold * lb.intervalSeconds) +
+    args.stopGraceSeconds +
+    (lb === undefined ? 0 : lb.deregistrationDelaySeconds);
+  const failedTasksToTrip = Math.max(3, Math.min(200, Math.ceil(args.maxCount / 2)));
+  const seconds = (failedTasksToTrip + 1) * attempt + MARGIN_SECONDS;
+  return { minutes: Math.ceil(seconds / 60), failedTasksToTrip };
+}
+
 /** A Fargate service running one ServiceSpec. */
 export class FargateService extends pulumi.ComponentResource {
   public readonly serviceName: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
   public readonly taskDefinitionArn: pulumi.Output<string>;
+  /** ARN of the role the service's code runs as. */
+  public readonly taskRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microblog:ecs:FargateService", name, {}, opts);
@@ -49,6 +96,7 @@ export class FargateService extends pulumi.ComponentResource {
         this,
       );
     }
+    const stateful = spec.data !== undefined;
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
       { name: `/ecs/${args.namePrefix}/${spec.name}`, retentionInDays: args.logRetentionDays },
@@ -61,6 +109,7 @@ export class FargateService extends pulumi.ComponentResource {
       args.efs === undefined
         ? undefined
         : { fileSystemArn: args.efs.fileSystemArn, accessPointArn: args.efs.accessPointArn },
+      args.executeCommand,
       this,
     );
     const taskDefinition = this.taskDefinition(
@@ -71,6 +120,14 @@ export class FargateService extends pulumi.ComponentResource {
       execution.arn,
       task.arn,
     );
+    const timeout = `${
+      steadyStateTimeout({
+        health: spec.healthCheck,
+        stopGraceSeconds: Math.min(spec.runtime.stopGraceSeconds, 120),
+        maxCount: stateful ? 1 : args.maxCount,
+        loadBalancer: args.loadBalancerChecks,
+      }).minutes
+    }m`;
     const registry =
       args.namespaceId === undefined
         ? undefined
@@ -84,11 +141,15 @@ export class FargateService extends pulumi.ComponentResource {
                 dnsRecords: [{ type: "A", ttl: 10 }],
                 routingPolicy: "MULTIVALUE",
               },
-              healthCheckCustomConfig: { failureThreshold: 1 },
+              // No healthCheckCustomConfig: its only field, failureThreshold, is deprecated (AWS
+              // always uses 1) and the provider reads 1 back into a replace-on-change field, so
+              // leaving it unset in a set block would replace the service on every update.
             },
-            { parent: this },
+            // Stacks created before keep the block they were created with ({failureThreshold:
+            // 1}): without this, dropping it would replace the Cloud Map service, which fails
+            // while the ECS service is registered in it.
+            { parent: this, ignoreChanges: ["healthCheckCustomConfig"] },
           );
-    const stateful = spec.data !== undefined;
     const service = new aws.ecs.Service(
       `${name}-service`,
       {
@@ -120,14 +181,25 @@ export class FargateService extends pulumi.ComponentResource {
         healthCheckGracePeriodSeconds:
           args.targetGroupArn === undefined ? undefined : spec.healthCheck.startPeriodSeconds,
         propagateTags: "SERVICE",
-        enableExecuteCommand: false,
+        enableExecuteCommand: args.executeCommand,
+        // `pulumi up` returns only once the service runs its desired count of healthy tasks of
+        // this revision; with the circuit breaker's rollback a failed rollout fails the update
+        // with the deployment's status reason. Services that depend on this one therefore start
+        // after it is healthy, not merely created.
+        waitForSteadyState: true,
       },
-      // Autoscaling owns the app's desired count once it exists.
-      { parent: this, dependsOn: args.dependsOn, ignoreChanges: stateful ? [] : ["desiredCount"] },
+      {
+        parent: this,
+        dependsOn: args.dependsOn,
+        // Autoscaling owns the app's desired count once it exists.
+        ignoreChanges: stateful ? [] : ["desiredCount"],
+        customTimeouts: { create: timeout, update: timeout },
+      },
     );
     this.serviceName = service.name;
     this.logGroupName = logGroup.name;
     this.taskDefinitionArn = taskDefinition.arn;
+    this.taskRoleArn = task.role.arn;
     this.registerOutputs({ serviceName: this.serviceName, logGroupName: this.logGroupName });
   }
 

@@ -11,6 +11,48 @@ interface EcsStorageArgs {
   readonly services: Readonly<Record<string, DataSpec>>;
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
+  /** Daily backups with AWS Backup's default plan. */
+  readonly backups: boolean;
+}
+
+/** EFS actions a data task needs: mount and write; access points fix its POSIX user, so no root. */
+const CLIENT_ACTIONS = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"];
+
+/**
+ * The file system's resource policy: no access without TLS, and each data task's role may mount
+ * and write only through its own access point. (Before a file-system policy exists, EFS lets any
+ * client that reaches a mount target in; with one, only what it allows.)
+ */
+export function fileSystemPolicy(
+  fileSystemArn: string,
+  clients: Readonly<Record<string, { roleArn: string; accessPointArn: string }>>,
+): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyWithoutTls",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "*",
+        Resource: fileSystemArn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      ...Object.keys(clients)
+        .sort()
+        .map((service) => {
+          const c = clients[service] as { roleArn: string; accessPointArn: string };
+          return {
+            Sid: `${service.replace(/[^A-Za-z0-9]/g, "")}ThroughItsAccessPoint`,
+            Effect: "Allow",
+            Principal: { AWS: c.roleArn },
+            Action: CLIENT_ACTIONS,
+            Resource: fileSystemArn,
+            Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": c.accessPointArn } },
+          };
+        }),
+    ],
+  };
 }
 
 /** The file system and an access point per stateful service. */
@@ -23,8 +65,13 @@ export class EcsStorage extends pulumi.ComponentResource {
   >;
   /** Resolves once every mount target exists (tasks cannot mount before). */
   public readonly mountTargets: aws.efs.MountTarget[];
+  private readonly fs: aws.efs.FileSystem;
 
-  constructor(name: string, args: EcsStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    private readonly name: string,
+    args: EcsStorageArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     // Aliased: the type token before it matched the class name.
     super(
       "microblog:ecs:EcsStorage",
@@ -65,9 +112,47 @@ export class EcsStorage extends pulumi.ComponentResource {
       );
       accessPoints[service] = { id: ap.id, arn: ap.arn };
     }
+    new aws.efs.BackupPolicy(
+      `${name}-backup`,
+      { fileSystemId: fs.id, backupPolicy: { status: args.backups ? "ENABLED" : "DISABLED" } },
+      { parent: this },
+    );
+    this.fs = fs;
     this.fileSystemId = fs.id;
     this.fileSystemArn = fs.arn;
     this.accessPoints = accessPoints;
     this.registerOutputs({ fileSystemId: this.fileSystemId });
+  }
+
+  /** Lets only these task roles in, each through its own access point, and only over TLS. */
+  restrictTo(clients: Readonly<Record<string, pulumi.Input<string>>>): aws.efs.FileSystemPolicy {
+    const services = Object.keys(clients).sort();
+    const policy = pulumi
+      .all([
+        this.fs.arn,
+        ...services.map((s) => pulumi.output(clients[s] as pulumi.Input<string>)),
+        ...services.map((s) => (this.accessPoints[s] as { arn: pulumi.Output<string> }).arn),
+      ])
+      .apply(([fsArn, ...arns]) =>
+        JSON.stringify(
+          fileSystemPolicy(
+            fsArn as string,
+            Object.fromEntries(
+              services.map((s, i) => [
+                s,
+                {
+                  roleArn: arns[i] as string,
+                  accessPointArn: arns[services.length + i] as string,
+                },
+              ]),
+            ),
+          ),
+        ),
+      );
+    return new aws.efs.FileSystemPolicy(
+      `${this.name}-policy`,
+      { fileSystemId: this.fs.id, policy },
+      { parent: this },
+    );
   }
 }

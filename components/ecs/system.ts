@@ -3,11 +3,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { DataSpec, EcsPlacement, ServiceName, SystemSpec } from "../spec.js";
-import { AppLoadBalancer, appAutoscaling, listenerPorts } from "./alb.js";
+import {
+  AppLoadBalancer,
+  appAutoscaling,
+  DEREGISTRATION_DELAY_SECONDS,
+  HEALTHY_THRESHOLD,
+  listenerPorts,
+  targetHealthInterval,
+} from "./alb.js";
 import { EcsNetwork } from "./network.js";
 import { EcsSecurityGroups } from "./security.js";
 import { FargateService } from "./service.js";
 import { EcsStorage } from "./storage.js";
+
+/** Proxies between users and the app: the ALB. */
+const ALB_PROXY_HOPS = 1;
 
 /** Inputs of {@link EcsSystem}. */
 interface EcsSystemArgs {
@@ -61,6 +71,7 @@ export class EcsSystem extends pulumi.ComponentResource {
         securityGroupId: sg.ids.efs,
         services: { mysql: requireData(mysqlSpec.data), search: requireData(searchSpec.data) },
         ...spec.data,
+        backups: ecs.dataBackups,
       },
       { parent: this },
     );
@@ -75,6 +86,7 @@ export class EcsSystem extends pulumi.ComponentResource {
         healthIntervalSeconds: appSpec.healthCheck.intervalSeconds,
         healthTimeoutSeconds: appSpec.healthCheck.timeoutSeconds,
         certificateArn,
+        internetReady: network.internetReady,
       },
       { parent: this },
     );
@@ -85,6 +97,7 @@ export class EcsSystem extends pulumi.ComponentResource {
       region: ecs.region,
       subnetIds: network.privateSubnetIds,
       logRetentionDays: ecs.logRetentionDays,
+      executeCommand: ecs.executeCommand,
     };
     const data = (svc: "mysql" | "search"): FargateService =>
       new FargateService(
@@ -95,6 +108,7 @@ export class EcsSystem extends pulumi.ComponentResource {
           cpu: ecs.cpu[svc],
           securityGroupId: sg.ids[svc],
           desiredCount: 1,
+          maxCount: 1,
           namespaceId: namespace.id,
           efs: {
             fileSystemId: storage.fileSystemId,
@@ -102,25 +116,46 @@ export class EcsSystem extends pulumi.ComponentResource {
             accessPointId: (storage.accessPoints[svc] as { id: pulumi.Output<string> }).id,
             accessPointArn: (storage.accessPoints[svc] as { arn: pulumi.Output<string> }).arn,
           },
-          dependsOn: storage.mountTargets,
+          // Explicit: a task mounts EFS through a mount target in its subnet, and pulls its image
+          // (and reads its secrets, ships its logs) through the private subnets' NAT route;
+          // neither is an input of the service.
+          dependsOn: [...storage.mountTargets, ...network.privateEgressReady],
         },
         { parent: this },
       );
     const mysql = data("mysql");
     const search = data("search");
-    const urlEnv = spec.entry.urlEnv;
+    storage.restrictTo({ mysql: mysql.taskRoleArn, search: search.taskRoleArn });
+    const { urlEnv, proxyHopsEnv } = spec.entry;
+    const url = spec.entry.publicUrl === undefined ? alb.url : pulumi.output(spec.entry.publicUrl);
+    const appEnv: Record<string, pulumi.Input<string>> = {};
+    if (urlEnv !== undefined) appEnv[urlEnv] = url;
+    // One hop: the ALB, which sets X-Forwarded-For and X-Forwarded-Proto.
+    if (proxyHopsEnv !== undefined) appEnv[proxyHopsEnv] = String(ALB_PROXY_HOPS);
     const app = new FargateService(
       `${base}-app`,
       {
         ...common,
         spec: appSpec,
-        extraEnv: urlEnv === undefined ? undefined : { [urlEnv]: alb.url },
+        extraEnv: appEnv,
         cpu: ecs.cpu.app,
         securityGroupId: sg.ids.app,
         desiredCount: ecs.appScaling.min,
+        maxCount: ecs.appScaling.max,
         targetGroupArn: alb.targetGroupArn,
-        // The app's boot retries until MySQL answers; starting after the data services saves failed tasks.
-        dependsOn: [...alb.listeners, mysql, search],
+        loadBalancerChecks: {
+          intervalSeconds: targetHealthInterval(
+            appSpec.healthCheck.intervalSeconds,
+            appSpec.healthCheck.timeoutSeconds,
+          ),
+          healthyThreshold: HEALTHY_THRESHOLD,
+          deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
+        },
+        // The app's boot retries until MySQL answers; the data services wait for steady state,
+        // so depending on them means starting after they are healthy (no failed first tasks).
+        // A target group needs its listener before a service can register with it; the NAT
+        // route is how the app pulls its image.
+        dependsOn: [...alb.listeners, mysql, search, ...network.privateEgressReady],
       },
       { parent: this },
     );
@@ -129,7 +164,7 @@ export class EcsSystem extends pulumi.ComponentResource {
       { clusterName: cluster.name, serviceName: app.serviceName, ...ecs.appScaling },
       this,
     );
-    this.url = alb.url;
+    this.url = url;
     this.clusterName = cluster.name;
     this.logGroupNames = pulumi
       .all([app.logGroupName, mysql.logGroupName, search.logGroupName])

@@ -187,6 +187,36 @@ describe("config validation", () => {
     ],
     [
       "ecs",
+      "certificate of another region",
+      { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc-123" },
+      'Invalid config certificateArn="arn:aws:acm:eu-west-1:123456789012:certificate/abc-123": the certificate is in region eu-west-1 but aws:region is us-east-1; the load balancer can only use an ACM certificate of its own region (request or import one in us-east-1).',
+    ],
+    [
+      "ecs",
+      "http public URL behind a certificate",
+      {
+        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc-123",
+        publicUrl: "http://blog.example.com",
+      },
+      'Invalid config publicUrl="http://blog.example.com": with certificateArn set the load balancer redirects HTTP to HTTPS, so the public URL must be https.',
+    ],
+    ...(
+      [
+        ["ftp://blog.example.com", "only http and https"],
+        ["blog.example.com", "not an absolute URL"],
+        ["https://blog.example.com/microblog", "no path, query or fragment"],
+        ["https://blog.example.com/?a=1", "no path, query or fragment"],
+        ["https://blog.example.com#top", "no path, query or fragment"],
+        ["https://user:pw@blog.example.com", "no user or password"],
+      ] as const
+    ).map(([url, why]): [string, string, Record<string, Override>, string] => [
+      "dev",
+      `public URL ${url}`,
+      { publicUrl: url },
+      `Invalid config publicUrl="${url}": ${why}; expected scheme://host[:port] such as https://microblog.example.com.`,
+    ]),
+    [
+      "ecs",
       "subnets without VPC",
       { privateSubnetIds: '["subnet-0123456789abcdef0"]' },
       "Invalid config: publicSubnetIds/privateSubnetIds are set but vpcId is empty; set vpcId or remove the subnet ids.",
@@ -215,6 +245,13 @@ describe("config validation", () => {
 
   it("keeps an injected default of the other target's key (the CLI adds every default)", async () => {
     assert.equal(await messageFor("ecs", { appPort: "8000" }), "(no error)");
+  });
+
+  it("normalises a public URL to scheme://host[:port]", async () => {
+    await setup("dev", { publicUrl: "HTTPS://Blog.Example.com:443/" });
+    assert.equal(loadConfig().publicUrl, "https://blog.example.com");
+    await setup("ecs", { publicUrl: "http://blog.example.com:8080" });
+    assert.equal(loadConfig().publicUrl, "http://blog.example.com:8080");
   });
 
   it("returns a frozen object", async () => {

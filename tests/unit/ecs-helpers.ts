@@ -10,3 +10,8 @@ export function containers(resources: readonly Recorded[], svc: string): Contain
   const td = find(resources, "aws:ecs/taskDefinition:TaskDefinition", `microblog-${svc}-taskdef`);
   return JSON.parse(String(td.inputs.containerDefinitions)) as ContainerDefinition[];
 }
+
+/** A resource's inputs without the tags every taggable resource gets (tested in ecs-tags). */
+export function untagged(r: Recorded): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(r.inputs).filter(([k]) => k !== "tags"));
+}

@@ -2,6 +2,7 @@
 // flows, encrypted EFS with an access point per data service.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { arn, untagged } from "./ecs-helpers.js";
 import { evaluate, find, ofType, type Recorded } from "./mocks.js";
 
 describe("ecs stack network and storage", () => {
@@ -56,17 +57,20 @@ describe("ecs stack network and storage", () => {
   });
 
   it("stores data on encrypted EFS through one access point per service, transit encrypted", () => {
-    assert.deepEqual(find(resources, "aws:efs/fileSystem:FileSystem", "microblog-efs-fs").inputs, {
-      encrypted: true,
-      performanceMode: "generalPurpose",
-      throughputMode: "elastic",
-    });
+    assert.deepEqual(
+      untagged(find(resources, "aws:efs/fileSystem:FileSystem", "microblog-efs-fs")),
+      {
+        encrypted: true,
+        performanceMode: "generalPurpose",
+        throughputMode: "elastic",
+      },
+    );
     for (const [svc, uid] of [
       ["mysql", 999],
       ["search", 1000],
     ] as const) {
       assert.deepEqual(
-        find(resources, "aws:efs/accessPoint:AccessPoint", `microblog-efs-${svc}`).inputs,
+        untagged(find(resources, "aws:efs/accessPoint:AccessPoint", `microblog-efs-${svc}`)),
         {
           fileSystemId: "microblog-efs-fs-id",
           posixUser: { uid, gid: uid },
@@ -92,5 +96,54 @@ describe("ecs stack network and storage", () => {
         },
       ]);
     }
+  });
+
+  it("lets only each data task's role in, through its own access point, over TLS", () => {
+    const fsPolicy = find(
+      resources,
+      "aws:efs/fileSystemPolicy:FileSystemPolicy",
+      "microblog-efs-policy",
+    );
+    assert.equal(fsPolicy.inputs.fileSystemId, "microblog-efs-fs-id");
+    const fs = arn("microblog-efs-fs");
+    assert.deepEqual(JSON.parse(String(fsPolicy.inputs.policy)), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "DenyWithoutTls",
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: "*",
+          Resource: fs,
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        ...["mysql", "search"].map((svc) => ({
+          Sid: `${svc}ThroughItsAccessPoint`,
+          Effect: "Allow",
+          Principal: { AWS: arn(`microblog-${svc}-task`) },
+          // No ClientRootAccess: the access point runs every client as the service's user.
+          Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+          Resource: fs,
+          Condition: {
+            StringEquals: { "elasticfilesystem:AccessPointArn": arn(`microblog-efs-${svc}`) },
+          },
+        })),
+      ],
+    });
+  });
+
+  it("backs the file system up by default", () => {
+    assert.deepEqual(
+      find(resources, "aws:efs/backupPolicy:BackupPolicy", "microblog-efs-backup").inputs,
+      { fileSystemId: "microblog-efs-fs-id", backupPolicy: { status: "ENABLED" } },
+    );
+  });
+
+  it("turns backups off with efsBackups: false", async () => {
+    const { resources: off } = await evaluate("ecs", { efsBackups: "false" });
+    assert.deepEqual(
+      find(off, "aws:efs/backupPolicy:BackupPolicy", "microblog-efs-backup").inputs.backupPolicy,
+      { status: "DISABLED" },
+    );
   });
 });

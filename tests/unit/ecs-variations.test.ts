@@ -31,6 +31,57 @@ describe("ecs stack variations", () => {
     assert.equal(env.SESSION_COOKIE_SECURE, "true");
   });
 
+  it("serves a configured public URL: output, PUBLIC_URL, one trusted proxy", async () => {
+    const cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
+    const { resources, outputs } = await evaluate("ecs", {
+      certificateArn: cert,
+      publicUrl: "https://blog.example.com",
+    });
+    assert.equal((await resolve(outputs.url)).value, "https://blog.example.com");
+    const env = Object.fromEntries(
+      (containers(resources, "app")[0]?.environment ?? []).map((e) => [e.name, e.value]),
+    );
+    assert.equal(env.PUBLIC_URL, "https://blog.example.com");
+    assert.equal(env.SESSION_COOKIE_SECURE, "true");
+    assert.equal(env.TRUSTED_PROXIES, "1");
+  });
+
+  it("allows ECS Exec only when enableExecuteCommand is on", async () => {
+    const off = (await evaluate("ecs")).resources;
+    const on = (await evaluate("ecs", { enableExecuteCommand: "true" })).resources;
+    for (const svc of ["app", "mysql", "search"]) {
+      const name = `microblog-${svc}-service`;
+      assert.equal(find(off, "aws:ecs/service:Service", name).inputs.enableExecuteCommand, false);
+      assert.equal(find(on, "aws:ecs/service:Service", name).inputs.enableExecuteCommand, true);
+      const exec = find(on, "aws:iam/rolePolicy:RolePolicy", `microblog-${svc}-exec`);
+      assert.equal(exec.inputs.role, `microblog-${svc}-task-id`, "on the task role");
+      assert.deepEqual(JSON.parse(String(exec.inputs.policy)).Statement, [
+        {
+          Effect: "Allow",
+          Action: [
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+          ],
+          Resource: "*",
+        },
+      ]);
+      // The task definition waits for it like for the role's other policies.
+      assert.ok(
+        find(
+          on,
+          "aws:ecs/taskDefinition:TaskDefinition",
+          `microblog-${svc}-taskdef`,
+        ).dependencies.includes(`aws:iam/rolePolicy:RolePolicy::microblog-${svc}-exec`),
+      );
+    }
+    assert.deepEqual(
+      ofType(off, "aws:iam/rolePolicy:RolePolicy").filter((r) => r.name.endsWith("-exec")),
+      [],
+    );
+  });
+
   it("runs OpenSearch over plain HTTP without the official image's demo security", async () => {
     const { resources } = await evaluate("ecs", { searchEngine: "opensearch" });
     const search = containers(resources, "search")[0];

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { before, describe, it } from "node:test";
-import { arn, containers } from "./ecs-helpers.js";
+import { arn, containers, untagged } from "./ecs-helpers.js";
 import { evaluate, find, resolve, SECRET_SIG, type Recorded } from "./mocks.js";
 
 const CREDENTIALS = [
@@ -57,6 +57,8 @@ describe("ecs stack (AWS Fargate)", () => {
       "aws:efs/fileSystem:FileSystem": 1,
       "aws:efs/mountTarget:MountTarget": 2,
       "aws:efs/accessPoint:AccessPoint": 2,
+      "aws:efs/backupPolicy:BackupPolicy": 1,
+      "aws:efs/fileSystemPolicy:FileSystemPolicy": 1,
       "microblog:ecs:AppLoadBalancer": 1,
       "aws:lb/loadBalancer:LoadBalancer": 1,
       "aws:lb/targetGroup:TargetGroup": 1,
@@ -94,7 +96,7 @@ describe("ecs stack (AWS Fargate)", () => {
   });
 
   it("configures ECR with scan on push, immutable tags and a lifecycle policy", () => {
-    assert.deepEqual(find(resources, "aws:ecr/repository:Repository", "microblog-repo").inputs, {
+    assert.deepEqual(untagged(find(resources, "aws:ecr/repository:Repository", "microblog-repo")), {
       imageScanningConfiguration: { scanOnPush: true },
       imageTagMutability: "IMMUTABLE",
       encryptionConfigurations: [{ encryptionType: "AES256" }],
@@ -112,7 +114,7 @@ describe("ecs stack (AWS Fargate)", () => {
   });
 
   it("enables container insights on the cluster and a private Cloud Map namespace", () => {
-    assert.deepEqual(find(resources, "aws:ecs/cluster:Cluster", "microblog-cluster").inputs, {
+    assert.deepEqual(untagged(find(resources, "aws:ecs/cluster:Cluster", "microblog-cluster")), {
       name: "microblog-infra-ecs",
       settings: [{ name: "containerInsights", value: "enabled" }],
     });
@@ -145,7 +147,25 @@ describe("ecs stack (AWS Fargate)", () => {
       securityGroups: ["microblog-sg-app-id"],
       assignPublicIp: false,
     });
-    assert.deepEqual(app.dependsOn, ["microblog-lb-http", "microblog-mysql", "microblog-search"]);
+    assert.deepEqual(app.dependsOn, [
+      "microblog-lb-http",
+      "microblog-mysql",
+      "microblog-search",
+      "microblog-net-nat",
+      "microblog-net-private-rt",
+      "microblog-net-private-0",
+      "microblog-net-private-1",
+    ]);
+  });
+
+  it("registers data services in Cloud Map without the deprecated failureThreshold", () => {
+    for (const svc of ["mysql", "search"]) {
+      const dns = find(resources, "aws:servicediscovery/service:Service", `microblog-${svc}-dns`);
+      assert.equal(dns.inputs.healthCheckCustomConfig, undefined);
+      // Older stacks keep the block they were created with rather than replace the service.
+      assert.deepEqual(dns.ignoreChanges, ["healthCheckCustomConfig"]);
+      assert.equal((dns.inputs.dnsConfig as { routingPolicy: string }).routingPolicy, "MULTIVALUE");
+    }
   });
 
   it("delivers credentials through task secrets, never environment", () => {
@@ -193,6 +213,9 @@ describe("ecs stack (AWS Fargate)", () => {
       { name: "NODE_ENV", value: "production" },
       { name: "PORT", value: "5000" },
       { name: "POSTS_PER_PAGE", value: "25" },
+      { name: "PUBLIC_URL", value: "http://microblog-lb-alb.us-east-1.elb.amazonaws.com" },
+      // One proxy hop in front of the app: the ALB.
+      { name: "TRUSTED_PROXIES", value: "1" },
     ]);
     assert.equal(
       c?.image,

@@ -87,6 +87,7 @@ describe("dev stack variations", () => {
       "MAIL_PORT=2525",
       "MAIL_USE_TLS=false",
       "MAIL_USERNAME=mailer",
+      "PUBLIC_URL=http://127.0.0.1:8000",
       "DATABASE_URL=mysql://microblog:pw-microblog-mysql-password@mysql:3306/microblog",
       "MAIL_PASSWORD=smtp-pw",
       "SECRET_KEY=pw-microblog-secret-key",

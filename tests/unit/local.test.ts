@@ -219,6 +219,8 @@ describe("dev stack (local Docker)", () => {
       "ELASTICSEARCH_URL=http://elasticsearch:9200",
       "POSTS_PER_PAGE=25",
       "LOG_LEVEL=info",
+      // The public URL (default: the published port); no TRUSTED_PROXIES: nothing in front.
+      "PUBLIC_URL=http://127.0.0.1:8000",
       "DATABASE_URL=mysql://microblog:pw-microblog-mysql-password@mysql:3306/microblog",
       "SECRET_KEY=pw-microblog-secret-key",
     ]);

@@ -29,6 +29,13 @@ export interface Recorded {
   /** The same inputs as the program passed them, Outputs included (for secrecy checks). */
   readonly rawProps: Record<string, unknown>;
   readonly dependsOn: readonly string[];
+  /**
+   * Every resource the engine is told this one waits for (explicit `dependsOn`, expanded through
+   * components, plus the resources behind each input Output), as `type::name`.
+   */
+  readonly dependencies: readonly string[];
+  readonly ignoreChanges: readonly string[];
+  readonly customTimeouts?: pulumi.CustomTimeouts;
   readonly parent?: string;
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
@@ -116,6 +123,9 @@ export async function evaluate(
         inputs: {},
         rawProps: args.props,
         dependsOn: dependsOn.map((r) => names.get(r) ?? "?"),
+        dependencies: [],
+        ignoreChanges: opts.ignoreChanges ?? [],
+        customTimeouts: opts.customTimeouts,
         parent: opts.parent === undefined ? undefined : names.get(opts.parent),
         protect: opts.protect === true,
         retainOnDelete: opts.retainOnDelete === true,
@@ -142,6 +152,10 @@ export async function evaluate(
       urn: registration?.urn ?? "",
       parentUrn: registration?.parentUrn,
       aliases: registration?.aliases ?? [],
+      dependencies: (registration?.dependencies ?? []).map((u) => {
+        const urn = engineUrns.get(u) ?? u;
+        return `${typeOf(urn)}::${urn.slice(urn.lastIndexOf("::") + 2)}`;
+      }),
     });
   }
   if (failure !== undefined) throw new EvaluationError(failure, resources);
@@ -183,8 +197,10 @@ const monitorInputs = new Map<string, Record<string, unknown>>();
 /** Registration requests as the engine would receive them, by `type::name`. */
 const registrations = new Map<
   string,
-  { urn: string; parentUrn?: string; aliases: AliasRequest[] }
+  { urn: string; parentUrn?: string; aliases: AliasRequest[]; dependencies: string[] }
 >();
+/** The last type of a URN's type chain. */
+const typeOf = (urn: string): string => (urn.split("::")[2] ?? "").split("$").pop() ?? "";
 /** The mock monitor's URN of a resource (parent chain cut short) → the engine's URN. */
 const engineUrns = new Map<string, string>();
 
@@ -202,6 +218,7 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
+  getDependenciesList(): string[];
   getAliasesList(): {
     getUrn(): string;
     getSpec():
@@ -238,7 +255,12 @@ monitor.registerResource = function (req, callback) {
       noParent: spec.getNoparent(),
     };
   });
-  registrations.set(`${req.getType()}::${req.getName()}`, { urn, parentUrn: parent, aliases });
+  registrations.set(`${req.getType()}::${req.getName()}`, {
+    urn,
+    parentUrn: parent,
+    aliases,
+    dependencies: req.getDependenciesList(),
+  });
   return mockRegister.call(this, req, (err, response) => {
     if (response !== undefined) engineUrns.set(response.getUrn(), urn);
     callback(err, response);

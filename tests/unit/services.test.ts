@@ -46,7 +46,11 @@ describe("describeSystem", () => {
       healthPath: "/healthz",
       https: undefined,
       urlEnv: undefined,
+      publicUrl: undefined,
+      proxyHopsEnv: "TRUSTED_PROXIES",
     });
+    assert.equal(services.app.env.PUBLIC_URL, "http://127.0.0.1:8000");
+    assert.equal(services.app.env.SESSION_COOKIE_SECURE, undefined);
     assert.ok(Object.isFrozen(system));
   });
 
@@ -66,11 +70,30 @@ describe("describeSystem", () => {
       healthPath: "/healthz",
       https: { certificateArn: cert },
       urlEnv: "PUBLIC_URL",
+      publicUrl: undefined,
+      proxyHopsEnv: "TRUSTED_PROXIES",
     });
+    assert.equal(services.app.env.PUBLIC_URL, undefined, "the renderer knows the ALB's address");
     assert.equal(services.app.env.SESSION_COOKIE_SECURE, "true");
     assert.equal(placement.kind, "ecs");
     const plain = await spec("ecs");
     assert.equal(plain.services.app.env.SESSION_COOKIE_SECURE, undefined);
+  });
+});
+
+describe("public URL", () => {
+  it("gives a configured URL to the app; https makes the session cookie TLS-only", async () => {
+    const local = await spec("dev", { publicUrl: "https://blog.example.com/" });
+    assert.equal(local.services.app.env.PUBLIC_URL, "https://blog.example.com");
+    assert.equal(local.services.app.env.SESSION_COOKIE_SECURE, "true");
+    assert.equal(local.entry.urlEnv, undefined);
+    const ecs = await spec("ecs", { publicUrl: "http://blog.example.com:8080" });
+    assert.equal(ecs.services.app.env.PUBLIC_URL, "http://blog.example.com:8080");
+    assert.equal(ecs.services.app.env.SESSION_COOKIE_SECURE, undefined);
+    assert.equal(ecs.entry.publicUrl, "http://blog.example.com:8080");
+    // e.g. TLS ended by a CDN in front of a plain-HTTP ALB.
+    const cdn = await spec("ecs", { publicUrl: "https://blog.example.com" });
+    assert.equal(cdn.services.app.env.SESSION_COOKIE_SECURE, "true");
   });
 });
 

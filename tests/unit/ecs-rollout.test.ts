@@ -1,0 +1,131 @@
+// The ecs stack's rollout under Pulumi mocks: every service waits for steady state within a
+// timeout that lets the circuit breaker trip and roll back, and the engine orders what the AWS
+// APIs need but no input expresses (internet gateway before the ALB, NAT route before tasks,
+// role policies before task definitions).
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { steadyStateTimeout } from "../../components/ecs/service.js";
+import { evaluate, find, type Recorded } from "./mocks.js";
+
+const SERVICE = "aws:ecs/service:Service";
+const has = (r: Recorded, ...deps: string[]) => {
+  for (const d of deps) assert.ok(r.dependencies.includes(d), `${r.name} waits for ${d}`);
+};
+
+describe("ecs stack rollout", () => {
+  let resources: Recorded[];
+  before(async () => {
+    ({ resources } = await evaluate("ecs"));
+  });
+
+  it("sizes the steady-state wait from the health checks, stop grace and circuit breaker", () => {
+    const health = {
+      command: ["true"],
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      retries: 10,
+      startPeriodSeconds: 60,
+    };
+    // (pull 180 + start 60 + 10 × 15 + stop 60) × (3 failed + 1 rollback) + 300 = 2100 s.
+    assert.deepEqual(steadyStateTimeout({ health, stopGraceSeconds: 60, maxCount: 1 }), {
+      minutes: 35,
+      failedTasksToTrip: 3,
+    });
+    const lb = { intervalSeconds: 10, healthyThreshold: 2, deregistrationDelaySeconds: 30 };
+    // 20 tasks trip the breaker after 10 failures.
+    assert.equal(
+      steadyStateTimeout({ health, stopGraceSeconds: 30, maxCount: 20, loadBalancer: lb })
+        .failedTasksToTrip,
+      10,
+    );
+    // A longer start period lengthens the wait.
+    const slow = { ...health, startPeriodSeconds: 300 };
+    assert.ok(
+      steadyStateTimeout({ health: slow, stopGraceSeconds: 60, maxCount: 1 }).minutes >
+        steadyStateTimeout({ health, stopGraceSeconds: 60, maxCount: 1 }).minutes,
+    );
+  });
+
+  it("waits for every service's steady state, rolling back a failed deployment", () => {
+    const minutes: Record<string, string | undefined> = {};
+    for (const svc of ["app", "mysql", "search"]) {
+      const s = find(resources, SERVICE, `microblog-${svc}-service`);
+      assert.equal(s.inputs.waitForSteadyState, true, svc);
+      assert.deepEqual(s.inputs.deploymentCircuitBreaker, { enable: true, rollback: true }, svc);
+      assert.equal(s.customTimeouts?.create, s.customTimeouts?.update, svc);
+      minutes[svc] = s.customTimeouts?.create;
+    }
+    // app: (180 + 60 + 150 + ALB 2 × 10 + stop 30 + drain 30) × 4 + 300 = 2180 s.
+    assert.deepEqual(minutes, { app: "37m", mysql: "35m", search: "35m" });
+  });
+
+  it("creates the internet gateway and public routes before the load balancer", () => {
+    const lb = find(resources, "aws:lb/loadBalancer:LoadBalancer", "microblog-lb-alb");
+    has(
+      lb,
+      "aws:ec2/internetGateway:InternetGateway::microblog-net-igw",
+      "aws:ec2/routeTable:RouteTable::microblog-net-public-rt",
+      "aws:ec2/routeTableAssociation:RouteTableAssociation::microblog-net-public-0",
+      "aws:ec2/routeTableAssociation:RouteTableAssociation::microblog-net-public-1",
+    );
+  });
+
+  it("starts data services after their NAT route and EFS mount targets, the app after both", () => {
+    for (const svc of ["mysql", "search", "app"]) {
+      has(
+        find(resources, SERVICE, `microblog-${svc}-service`),
+        "aws:ec2/natGateway:NatGateway::microblog-net-nat",
+        "aws:ec2/routeTable:RouteTable::microblog-net-private-rt",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation::microblog-net-private-0",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation::microblog-net-private-1",
+      );
+    }
+    for (const svc of ["mysql", "search"]) {
+      has(
+        find(resources, SERVICE, `microblog-${svc}-service`),
+        "aws:efs/mountTarget:MountTarget::microblog-efs-mount-0",
+        "aws:efs/mountTarget:MountTarget::microblog-efs-mount-1",
+      );
+    }
+    has(
+      find(resources, SERVICE, "microblog-app-service"),
+      `${SERVICE}::microblog-mysql-service`,
+      `${SERVICE}::microblog-search-service`,
+      "aws:lb/listener:Listener::microblog-lb-http",
+    );
+  });
+
+  it("registers task definitions only once their roles' policies are attached", () => {
+    const td = (svc: string) =>
+      find(resources, "aws:ecs/taskDefinition:TaskDefinition", `microblog-${svc}-taskdef`);
+    for (const svc of ["app", "mysql", "search"]) {
+      has(td(svc), `aws:iam/rolePolicyAttachment:RolePolicyAttachment::microblog-${svc}-execution`);
+    }
+    // The search engine has no credentials, so no secret-reading policy.
+    for (const svc of ["app", "mysql"]) {
+      has(td(svc), `aws:iam/rolePolicy:RolePolicy::microblog-${svc}-read-secrets`);
+    }
+    for (const svc of ["mysql", "search"]) {
+      has(
+        find(resources, "aws:ecs/taskDefinition:TaskDefinition", `microblog-${svc}-taskdef`),
+        `aws:iam/rolePolicy:RolePolicy::microblog-${svc}-efs`,
+      );
+    }
+  });
+
+  it("orders nothing on network resources it did not create (existing VPC)", async () => {
+    const { resources: existing } = await evaluate("ecs", {
+      vpcId: "vpc-0123456789abcdef0",
+      publicSubnetIds: '["subnet-0000000000000000a","subnet-0000000000000000b"]',
+      privateSubnetIds: '["subnet-0000000000000000c","subnet-0000000000000000d"]',
+    });
+    assert.deepEqual(
+      find(existing, "aws:lb/loadBalancer:LoadBalancer", "microblog-lb-alb").dependsOn,
+      [],
+    );
+    assert.deepEqual(find(existing, SERVICE, "microblog-mysql-service").dependsOn, [
+      "microblog-efs-mount-0",
+      "microblog-efs-mount-1",
+    ]);
+  });
+});
