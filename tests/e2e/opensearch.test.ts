@@ -75,4 +75,10 @@ after(async () => {
   for (const v of docker("volume", "ls", "--format", "{{.Name}}").split("\n")) {
     if (v.startsWith(`microblog-infra-${STACK}-`)) docker("volume", "rm", v);
   }
+  // App images of this stack's repository that a failed run may have left (untagged too).
+  const ids = docker("images", "--format", "{{.Repository}} {{.ID}}")
+    .split("\n")
+    .filter((line) => line.split(" ")[0]?.endsWith(`microblog-e2e/${STACK}`))
+    .map((line) => line.split(" ")[1]!);
+  for (const id of new Set(ids)) docker("rmi", "-f", id);
 });
