@@ -68,7 +68,9 @@ mkdir -p "$HOME_DIR"
 cat /usr/local/share/ca-certificates/*.crt >"$local_cas" 2>/dev/null || true
 if [ -s "$local_cas" ]; then extras+=("appBuildCaCertFile=$local_cas"); fi
 
-step "stack file $STACK_FILE (Pulumi.$STACK.yaml plus: ${extras[*]})"
+shown=()
+for kv in "${extras[@]}"; do [[ $kv == *= ]] || shown+=("$kv"); done
+step "stack file $STACK_FILE (Pulumi.$STACK.yaml plus: ${shown[*]:-nothing})"
 if ! pulumi stack select "$STACK" --non-interactive >/dev/null 2>&1; then
   # `pulumi stack init` writes the new stack's salt into Pulumi.<stack>.yaml next to Pulumi.yaml:
   # create the stack from a scratch copy of the project file and keep that salt privately.
