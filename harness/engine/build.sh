@@ -133,6 +133,13 @@ main() {
   need_tools
   mkdir -p "$BIN" "$SRC" "$LOGS"
   log "go $(go env GOVERSION), cache $CACHE_ROOT"
+  # The three binaries no script can build decide whether the engine can be had at all: check
+  # them before spending minutes compiling the CLI.
+  if [[ $only == all ]]; then
+    require_prebuilt pulumi-language-nodejs github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+    require_prebuilt pulumi-resource-random github.com/pulumi/pulumi-random/provider/v4
+    require_prebuilt pulumi-resource-docker github.com/pulumi/pulumi-docker/provider/v5
+  fi
   case $only in
     all | cli) phase cli "$BIN/pulumi" build_cli ;;&
     all | language)
