@@ -85,6 +85,6 @@ fi
 node --import tsx scripts/stack-file.ts "Pulumi.$STACK.yaml" "$STACK_FILE" "${extras[@]}"
 
 step "pulumi up ($STACK)"
-pulumi up --yes --stack "$STACK" --config-file "$STACK_FILE" --non-interactive
+pulumi up --yes --stack "$STACK" --config-file "$STACK_FILE" --non-interactive --suppress-progress
 step "Microblog is at $(pulumi stack output url --stack "$STACK")"
 step "later commands take the same file: pulumi preview --stack $STACK --config-file $STACK_FILE"
