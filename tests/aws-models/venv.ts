@@ -28,7 +28,7 @@ function run(cmd: string, args: string[], what: string, log: (line: string) => v
         `${res.error?.message ?? `exit ${res.status}`}\n${res.stdout ?? ""}${res.stderr ?? ""}`,
     );
   }
-  log(`aws-models: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  log(`aws-models: ${what}: done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return res.stdout;
 }
 
@@ -51,7 +51,7 @@ export function ensureVenv(log: (line: string) => void = console.log): string {
     log(`aws-models: creating venv ${dir} with ${base} for botocore ${version}`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    run(base, ["-m", "venv", dir], "venv created", log);
+    run(base, ["-m", "venv", dir], "creating the venv", log);
     run(
       python,
       [
@@ -64,7 +64,7 @@ export function ensureVenv(log: (line: string) => void = console.log): string {
         "-r",
         REQUIREMENTS,
       ],
-      `pinned packages installed from ${REQUIREMENTS}`,
+      `installing the pinned packages of ${REQUIREMENTS}`,
       log,
     );
     writeFileSync(ready, stamp);
@@ -72,7 +72,7 @@ export function ensureVenv(log: (line: string) => void = console.log): string {
   const found = run(
     python,
     ["-c", "import botocore, regex; print(botocore.__version__)"],
-    "botocore imported",
+    "importing botocore",
     log,
   ).trim();
   if (found !== version) throw new Error(`aws-models: venv has botocore ${found}, want ${version}`);
