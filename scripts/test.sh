@@ -36,7 +36,11 @@ phase_static() {
   npx prettier --check .
   bash scripts/lint-dockerfile.sh app/Dockerfile
 }
-phase_unit() { npm run --silent test:unit; }
+phase_unit() {
+  npm run --silent test:unit
+  # The ecs stack's requests, checked against AWS's published API models (botocore).
+  npm run --silent test:aws-models
+}
 phase_delivery() { bash tests/delivery/run.sh; }
 phase_app() { bash app/scripts/test-all.sh; }
 phase_e2e() { E2E_REPORT="$LOG_DIR/e2e-report.txt" bash tests/e2e/run.sh; }
