@@ -343,6 +343,37 @@ export const CONFIG_KEYS = {
       true,
     ),
   ),
+  backups: bool(
+    "Back up the MySQL database on a schedule: local: a backup container writing dumps to a volume (or backupHostDir); ecs: a scheduled Fargate task writing them to an S3 bucket. false = no backup job.",
+    true,
+  ),
+  backupIntervalMinutes: int(
+    1440,
+    15,
+    10080,
+    "Minutes between MySQL dumps (1440 = daily); a local backup is unhealthy once its last dump is two intervals old",
+  ),
+  backupRetain: int(
+    7,
+    1,
+    1000,
+    "MySQL dumps kept: local: the last N files; ecs: S3 expires dumps after N intervals, rounded up to whole days",
+  ),
+  backupHostDir: local(
+    text(
+      "Absolute host directory for the local dumps (bind mount; created by Docker, owned by root, if missing); empty = a named volume <project>-<stack>-backups.",
+      {
+        pattern: /^\/(?:[A-Za-z0-9._@+-]+\/?)*$/,
+        expected: "expected an absolute path such as /var/backups/microblog",
+      },
+    ),
+  ),
+  backupUploadImage: ecs(
+    image(
+      "AWS CLI image that uploads each dump to S3 (second container of the backup task), pinned.",
+      "public.ecr.aws/aws-cli/aws-cli:2.27.9",
+    ),
+  ),
   logRetentionDays: ecs(
     numberIn(
       14,

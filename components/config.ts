@@ -125,6 +125,11 @@ function checkLocal(v: ConfigValues, cfg: pulumi.Config): Config["registry"] {
     }
     if (v[key] !== 0) seen.push([key, v[key]]);
   }
+  if (v.backupHostDir !== undefined && !v.backups) {
+    fail(
+      `Invalid config backupHostDir="${v.backupHostDir}": backups is false, so nothing writes there; set backups to true or remove backupHostDir.`,
+    );
+  }
   const keys = ["registryServer", "registryUsername", "registryPassword", "registryRepository"];
   const set = keys.filter((k) => v[k as ConfigKey] !== undefined);
   if (set.length > 0 && set.length < keys.length) {

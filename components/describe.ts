@@ -2,7 +2,9 @@
 // and the target's host names: the only place where configuration meets the renderers' input.
 import * as pulumi from "@pulumi/pulumi";
 import type { Config } from "./config.js";
+import { backupEnv, freshnessCheck, LOOP_SCRIPT, ONCE_SCRIPT } from "./backup-script.js";
 import type {
+  BackupSpec,
   Flow,
   HealthCheckSpec,
   ServiceName,
@@ -77,6 +79,10 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
   if (config.mailServer !== undefined) {
     flows.push({ from: "app", to: "internet", port: config.mailPort, why: "SMTP" });
   }
+  const backup = config.backups ? describeBackup(config, inputs, mysql) : undefined;
+  if (backup !== undefined) {
+    flows.push({ from: "backup", to: "mysql", port: mysql.port, why: "backups dump MySQL" });
+  }
   const spec: SystemSpec = {
     name: SYSTEM_NAME,
     namePrefix: config.namePrefix,
@@ -92,6 +98,7 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
       publicUrl: config.publicUrl,
       proxyHopsEnv: "TRUSTED_PROXIES",
     },
+    backup,
     data: { protect: config.dataProtect, retainOnDelete: config.dataRetainOnDelete },
     placement:
       config.target === "local"
@@ -123,6 +130,7 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
             logRetentionDays: config.logRetentionDays,
             dataBackups: config.efsBackups,
             executeCommand: config.enableExecuteCommand,
+            backupUploadImage: config.backupUploadImage,
           },
   };
   return Object.freeze(spec);
@@ -250,6 +258,45 @@ function describeApp(
     dependsOn,
     // Non-root with no capability; an init forwards SIGTERM to the server (boot.sh is a shell),
     // and the grace covers the app's drain of in-flight requests (18 s measured under load).
+    runtime: { capabilities: [], init: true, stopGraceSeconds: 30 },
+  };
+}
+
+/** Memory of the backup job (MiB): mysqldump --quick streams rows, gzip streams the output. */
+const BACKUP_MEMORY_MB = 256;
+
+/** The scheduled dump of the app's database, as the app's own MySQL user. */
+function describeBackup(config: Config, inputs: SystemInputs, mysql: ServiceSpec): BackupSpec {
+  const interval = config.backupIntervalMinutes;
+  return {
+    image: mysql.image,
+    env: backupEnv({
+      host: mysql.hostname,
+      port: mysql.port,
+      database: DB_NAME,
+      user: DB_NAME,
+      intervalMinutes: interval,
+      retain: config.backupRetain,
+    }),
+    // The app's user owns the database (ALL on it): enough for --single-transaction with
+    // --no-tablespaces, and no root credential leaves the MySQL container.
+    secretEnv: { MYSQL_PASSWORD: inputs.secrets.mysqlPassword },
+    intervalMinutes: interval,
+    retain: config.backupRetain,
+    retainDays: Math.max(1, Math.ceil((config.backupRetain * interval) / 1440)),
+    loopCommand: ["sh", "-c", LOOP_SCRIPT],
+    onceCommand: ["sh", "-c", ONCE_SCRIPT],
+    healthCheck: {
+      command: freshnessCheck(2 * interval * 60),
+      intervalSeconds: config.healthCheckIntervalSeconds,
+      timeoutSeconds: config.healthCheckTimeoutSeconds,
+      retries: config.healthCheckRetries,
+      startPeriodSeconds: config.healthCheckStartPeriodSeconds,
+    },
+    memoryMb: BACKUP_MEMORY_MB,
+    hostDir: config.target === "local" ? config.backupHostDir : undefined,
+    // Runs as root (the credential files are root-only) with no capability at all: it reads
+    // its own files and writes root-owned dumps; an init forwards SIGTERM to the shell loop.
     runtime: { capabilities: [], init: true, stopGraceSeconds: 30 },
   };
 }

@@ -89,10 +89,38 @@ export interface RuntimeSpec {
  * (the ALB; a loopback port on Docker), `internet` anything outside.
  */
 export interface Flow {
-  readonly from: ServiceName | "public";
+  readonly from: ServiceName | "backup" | "public";
   readonly to: ServiceName | "internet";
   readonly port: number;
   readonly why: string;
+}
+
+/**
+ * The scheduled MySQL backup: the MySQL image's own dump tool, run on a schedule, writing
+ * compressed dumps named by UTC time (components/backup-script.ts holds the job itself).
+ */
+export interface BackupSpec {
+  /** The MySQL image: it has mysqldump (MariaDB images: mariadb-dump). */
+  readonly image: pulumi.Input<string>;
+  /** Plain env the job reads (host, port, database, user, directory, interval, retention). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The dump user's password, delivered like the MySQL container's credentials. */
+  readonly secretEnv: Readonly<Record<string, pulumi.Output<string>>>;
+  readonly intervalMinutes: number;
+  /** Dumps kept (local: the last N files). */
+  readonly retain: number;
+  /** The same retention as an age, for storage that expires by days (S3): N intervals, rounded up. */
+  readonly retainDays: number;
+  /** argv of the long-running job (dump when due, keep the last N, log each run). */
+  readonly loopCommand: readonly string[];
+  /** argv of one dump (a scheduled task); exits non-zero when the dump failed. */
+  readonly onceCommand: readonly string[];
+  /** Fails once the last successful dump is two intervals old. */
+  readonly healthCheck: HealthCheckSpec;
+  readonly memoryMb: number;
+  readonly runtime: RuntimeSpec;
+  /** Local only: a host directory instead of the named volume. */
+  readonly hostDir?: string;
 }
 
 /** How users reach the app. */
@@ -137,6 +165,8 @@ export interface EcsPlacement {
   readonly logRetentionDays: number;
   /** Daily backups of the data (AWS Backup's default plan for EFS). */
   readonly dataBackups: boolean;
+  /** The AWS CLI image that uploads backups to S3 (used when the spec has a backup). */
+  readonly backupUploadImage: string;
   /** ECS Exec into the tasks (off unless configured). */
   readonly executeCommand: boolean;
 }
@@ -151,6 +181,8 @@ export interface SystemSpec {
   readonly services: Readonly<Record<ServiceName, ServiceSpec>>;
   readonly flows: readonly Flow[];
   readonly entry: EntrySpec;
+  /** The MySQL backup job; undefined = backups off. */
+  readonly backup?: BackupSpec;
   /** Resource options of everything that holds data. */
   readonly data: { readonly protect: boolean; readonly retainOnDelete: boolean };
   readonly placement: LocalPlacement | EcsPlacement;

@@ -33,6 +33,7 @@ export function ecsTarget(namePrefix: string, systemName: string): Target {
         repositoryUrl: registry.repositoryUrl,
         clusterName: system.clusterName,
         logGroupNames: system.logGroupNames,
+        ...(system.backupBucket === undefined ? {} : { backupBucket: system.backupBucket }),
       };
     },
   };

@@ -21,12 +21,15 @@ const NFS_PORT = 2049;
 /** HTTPS, which every task needs outbound (ECR, Secrets Manager, CloudWatch Logs). */
 const HTTPS_PORT = 443;
 
-type Group = ServiceName | "alb" | "efs";
+type Group = ServiceName | "backup" | "alb" | "efs";
 
 /** One security group per tier and exactly the rules between them. */
 export class EcsSecurityGroups extends pulumi.ComponentResource {
   /** Security group id by tier. */
-  public readonly ids: Readonly<Record<Group, pulumi.Output<string>>>;
+  public readonly ids: Readonly<Record<Exclude<Group, "backup">, pulumi.Output<string>>> & {
+    /** The backup task's group, when a flow starts at the backup job. */
+    readonly backup?: pulumi.Output<string>;
+  };
 
   constructor(name: string, args: EcsSecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Aliased: the type token before it matched the class name.
@@ -41,8 +44,10 @@ export class EcsSecurityGroups extends pulumi.ComponentResource {
     );
     const parent = { parent: this };
     const services: ServiceName[] = ["app", "mysql", "search"];
+    // The backup job is a scheduled task, not a service: a group of its own when it has flows.
+    const jobs: "backup"[] = args.flows.some((f) => f.from === "backup") ? ["backup"] : [];
     const groups = {} as Record<Group, aws.ec2.SecurityGroup>;
-    for (const g of ["alb", ...services, "efs"] as const) {
+    for (const g of ["alb", ...services, "efs", ...jobs] as const) {
       groups[g] = new aws.ec2.SecurityGroup(
         `${name}-${g}`,
         { vpcId: args.vpcId, description: `Microblog ${g}`, revokeRulesOnDelete: true },
@@ -86,6 +91,7 @@ export class EcsSecurityGroups extends pulumi.ComponentResource {
     }
     const egress = [
       ...services.map((g) => ({ g, port: HTTPS_PORT, why: "image pulls, secrets, logs (HTTPS)" })),
+      ...jobs.map((g) => ({ g, port: HTTPS_PORT, why: "image pulls, secrets, logs, S3 (HTTPS)" })),
       ...args.flows.flatMap((f) =>
         f.to === "internet" && f.from !== "public" && f.port !== HTTPS_PORT
           ? [{ g: f.from, port: f.port, why: f.why }]
@@ -112,6 +118,7 @@ export class EcsSecurityGroups extends pulumi.ComponentResource {
       mysql: groups.mysql.id,
       search: groups.search.id,
       efs: groups.efs.id,
+      ...(jobs.length > 0 ? { backup: groups.backup.id } : {}),
     };
     this.registerOutputs({ ids: this.ids });
   }

@@ -11,6 +11,7 @@ import {
   listenerPorts,
   targetHealthInterval,
 } from "./alb.js";
+import { EcsBackup } from "./backup.js";
 import { EcsNetwork } from "./network.js";
 import { EcsSecurityGroups } from "./security.js";
 import { FargateService } from "./service.js";
@@ -32,6 +33,8 @@ export class EcsSystem extends pulumi.ComponentResource {
   public readonly url: pulumi.Output<string>;
   public readonly clusterName: pulumi.Output<string>;
   public readonly logGroupNames: pulumi.Output<Record<ServiceName, string>>;
+  /** The backup bucket's name; undefined = backups off. */
+  public readonly backupBucket?: pulumi.Output<string>;
 
   constructor(name: string, args: EcsSystemArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microblog:ecs:EcsSystem", name, {}, opts);
@@ -164,6 +167,29 @@ export class EcsSystem extends pulumi.ComponentResource {
       { clusterName: cluster.name, serviceName: app.serviceName, ...ecs.appScaling },
       this,
     );
+    if (spec.backup !== undefined) {
+      const backupSg = sg.ids.backup;
+      if (backupSg === undefined) throw new Error("a backup job needs its flow to MySQL");
+      const backup = new EcsBackup(
+        `${base}-backup`,
+        {
+          spec: spec.backup,
+          namePrefix: spec.namePrefix,
+          clusterArn: cluster.arn,
+          region: ecs.region,
+          cpuArchitecture: common.cpuArchitecture,
+          subnetIds: network.privateSubnetIds,
+          securityGroupId: backupSg,
+          logRetentionDays: ecs.logRetentionDays,
+          uploadImage: ecs.backupUploadImage,
+          protect: spec.data.protect,
+          // Dumps start once MySQL runs, and pull their images through the NAT route.
+          dependsOn: [mysql, ...network.privateEgressReady],
+        },
+        { parent: this },
+      );
+      this.backupBucket = backup.bucketName;
+    }
     this.url = url;
     this.clusterName = cluster.name;
     this.logGroupNames = pulumi
@@ -173,6 +199,7 @@ export class EcsSystem extends pulumi.ComponentResource {
       url: this.url,
       clusterName: this.clusterName,
       logGroupNames: this.logGroupNames,
+      backupBucket: this.backupBucket,
     });
   }
 }

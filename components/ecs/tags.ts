@@ -27,6 +27,7 @@ export const TAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "aws:lb/listener:Listener",
   "aws:lb/loadBalancer:LoadBalancer",
   "aws:lb/targetGroup:TargetGroup",
+  "aws:s3/bucket:Bucket",
   "aws:secretsmanager/secret:Secret",
   "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace",
   "aws:servicediscovery/service:Service",

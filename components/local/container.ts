@@ -50,7 +50,7 @@ function secretFile(name: string): string {
  * is then one Pulumi secret. Either way state keeps them encrypted.
  */
 export function dockerCredentials(
-  spec: ServiceSpec,
+  spec: Pick<ServiceSpec, "env" | "secretEnv">,
   readOnlyRoot: boolean,
 ): {
   envs: pulumi.Input<string[]>;

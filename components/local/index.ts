@@ -25,6 +25,9 @@ export function localTarget(
         networkName: system.networkName,
         containerNames: system.containerNames,
         volumeNames: system.volumeNames,
+        ...(system.backupContainer === undefined || system.backupVolume === undefined
+          ? {}
+          : { backupContainer: system.backupContainer, backupVolume: system.backupVolume }),
       };
     },
   };

@@ -1,9 +1,11 @@
 // Renders the system spec onto a local Docker engine: one network for the flows between
 // services, named volumes, pinned images, three health-checked containers; the app starts only
-// once its data services are healthy.
+// once its data services are healthy. With backups on, a fourth container dumps MySQL on a
+// schedule into a named volume (or a host directory) that outlives the stack.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import type { LocalPlacement, ServiceName, ServiceSpec, SystemSpec } from "../spec.js";
+import { BACKUP_DIR } from "../backup-script.js";
+import type { BackupSpec, LocalPlacement, ServiceName, ServiceSpec, SystemSpec } from "../spec.js";
 import {
   dockerCredentials,
   dockerHealthcheck,
@@ -29,6 +31,10 @@ export class LocalSystem extends pulumi.ComponentResource {
   public readonly containerNames: pulumi.Output<Record<ServiceName, string>>;
   /** Volume names by stateful service. */
   public readonly volumeNames: pulumi.Output<Record<"mysql" | "search", string>>;
+  /** The backup container's name; undefined = backups off. */
+  public readonly backupContainer?: pulumi.Output<string>;
+  /** Where the dumps are: the backup volume's name, or the host directory. */
+  public readonly backupVolume?: pulumi.Output<string>;
 
   constructor(name: string, args: LocalSystemArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microblog:local:LocalSystem", name, {}, opts);
@@ -72,8 +78,15 @@ export class LocalSystem extends pulumi.ComponentResource {
     this.volumeNames = pulumi
       .all([mysql.volume.name, search.volume.name])
       .apply(([m, s]) => ({ mysql: m, search: s }));
+    if (spec.backup !== undefined) {
+      const backup = this.backup(placed, spec.backup, network, mysql);
+      this.backupContainer = backup.container.name;
+      this.backupVolume = backup.location;
+    }
     this.registerOutputs({
       url: this.url,
+      backupContainer: this.backupContainer,
+      backupVolume: this.backupVolume,
       networkName: this.networkName,
       containerNames: this.containerNames,
       volumeNames: this.volumeNames,
@@ -84,7 +97,7 @@ export class LocalSystem extends pulumi.ComponentResource {
     system: Placed,
     spec: ServiceSpec,
     network: docker.Network | undefined,
-  ): { container: docker.Container; volume: docker.Volume } {
+  ): { container: docker.Container; volume: docker.Volume; image: docker.RemoteImage } {
     const volume = new docker.Volume(
       `${system.name}-${spec.name}-data`,
       { name: `${system.namePrefix}-${spec.name}-data` },
@@ -103,7 +116,61 @@ export class LocalSystem extends pulumi.ComponentResource {
       volumes: [{ volumeName: volume.name, containerPath: spec.data?.path }],
       dependsOn: [],
     });
-    return { container, volume };
+    return { container, volume, image };
+  }
+
+  /**
+   * The backup container: the MySQL image running the dump loop, on MySQL's network, with the
+   * dump user's password as a root-only file. Its volume is kept when the stack is destroyed:
+   * backups must outlive what they back up (a later `up` reuses a volume of the same name).
+   */
+  private backup(
+    system: Placed,
+    spec: BackupSpec,
+    network: docker.Network,
+    mysql: { container: docker.Container; image: docker.RemoteImage },
+  ): { container: docker.Container; location: pulumi.Output<string> } {
+    let mount: docker.types.input.ContainerVolume;
+    let location: pulumi.Output<string>;
+    if (spec.hostDir === undefined) {
+      const volume = new docker.Volume(
+        `${system.name}-backups`,
+        { name: `${system.namePrefix}-backups` },
+        { parent: this, protect: system.data.protect, retainOnDelete: true },
+      );
+      mount = { volumeName: volume.name, containerPath: BACKUP_DIR };
+      location = volume.name;
+    } else {
+      mount = { hostPath: spec.hostDir, containerPath: BACKUP_DIR };
+      location = pulumi.output(spec.hostDir);
+    }
+    const credentials = dockerCredentials(spec, false);
+    const container = new docker.Container(
+      `${system.name}-backup`,
+      {
+        name: `${system.namePrefix}-backup`,
+        image: mysql.image.imageId,
+        command: [...spec.loopCommand],
+        envs: credentials.envs,
+        uploads: credentials.uploads,
+        networksAdvanced: [{ name: network.name, aliases: ["backup"] }],
+        volumes: [mount],
+        healthcheck: dockerHealthcheck(spec.healthCheck),
+        memory: spec.memoryMb,
+        memorySwap: spec.memoryMb,
+        restart: "unless-stopped",
+        privileged: false,
+        capabilities: { drops: ["ALL"], adds: [...spec.runtime.capabilities] },
+        securityOpts: ["no-new-privileges:true"],
+        init: spec.runtime.init,
+        stopTimeout: spec.runtime.stopGraceSeconds,
+        // Created once healthy: the first dump (taken at start unless a recent one exists) worked.
+        wait: true,
+        waitTimeout: waitTimeoutSeconds(spec.healthCheck),
+      },
+      { parent: this, dependsOn: [mysql.container] },
+    );
+    return { container, location };
   }
 
   private container(

@@ -25,7 +25,7 @@ describe("ecs stack network and storage", () => {
     ]);
   });
 
-  it("allows exactly ALB→app, app→MySQL, app→search and data→EFS between groups", () => {
+  it("allows exactly ALB→app, app→MySQL, app→search, backup→MySQL and data→EFS between groups", () => {
     const sgName = (id: unknown): string =>
       String(id)
         .replace(/^microblog-sg-/, "")
@@ -40,6 +40,7 @@ describe("ecs stack network and storage", () => {
       "alb->app:5000-5000",
       "app->mysql:3306-3306",
       "app->search:9200-9200",
+      "backup->mysql:3306-3306",
       "mysql->efs:2049-2049",
       "search->efs:2049-2049",
     ]);
@@ -53,7 +54,7 @@ describe("ecs stack network and storage", () => {
     )
       .filter((r) => r.inputs.cidrIpv4 !== undefined)
       .map((r) => `${sgName(r.inputs.securityGroupId)}:${r.inputs.fromPort}`);
-    assert.deepEqual(egressAnywhere.sort(), ["app:443", "mysql:443", "search:443"]);
+    assert.deepEqual(egressAnywhere.sort(), ["app:443", "backup:443", "mysql:443", "search:443"]);
   });
 
   it("stores data on encrypted EFS through one access point per service, transit encrypted", () => {

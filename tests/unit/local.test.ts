@@ -32,6 +32,7 @@ describe("dev stack (local Docker)", () => {
       resources.map((r) => `${r.type} ${r.name} <- ${r.parent ?? "stack"}`).sort(),
       [
         "docker:index/container:Container microblog-app <- local-system",
+        "docker:index/container:Container microblog-backup <- local-system",
         "docker:index/container:Container microblog-mysql <- local-system",
         "docker:index/container:Container microblog-search <- local-system",
         "docker:index/image:Image microblog-image <- app-image",
@@ -39,6 +40,7 @@ describe("dev stack (local Docker)", () => {
         "docker:index/remoteImage:RemoteImage microblog-local <- app-image",
         "docker:index/remoteImage:RemoteImage microblog-mysql-image <- local-system",
         "docker:index/remoteImage:RemoteImage microblog-search-image <- local-system",
+        "docker:index/volume:Volume microblog-backups <- local-system",
         "docker:index/volume:Volume microblog-mysql-data <- local-system",
         "docker:index/volume:Volume microblog-search-data <- local-system",
         "microblog:image:AppImage app-image <- stack",
@@ -273,6 +275,8 @@ describe("dev stack (local Docker)", () => {
         mysql: "microblog-infra-dev-mysql-data",
         search: "microblog-infra-dev-search-data",
       },
+      backupContainer: "microblog-infra-dev-backup",
+      backupVolume: "microblog-infra-dev-backups",
     });
     assert.doesNotMatch(JSON.stringify(resolved), /pw-/);
   });

@@ -339,6 +339,9 @@ function awsState(
       return { arn, name: inputs.name ?? name };
     case "aws:ecs/service:Service":
       return { arn, name: inputs.name ?? name };
+    case "aws:s3/bucket:Bucket":
+      // Pulumi autonames a bucket from its logical name.
+      return { arn, bucket: inputs.bucket ?? `${name}-1234567` };
     default:
       return { arn };
   }

@@ -58,7 +58,20 @@ describe("describeSystem", () => {
     const { flows } = await spec("ecs", { mailServer: "smtp.example.com", mailPort: "587" });
     assert.deepEqual(
       flows.map((f) => `${f.from}->${f.to}:${f.port}`),
-      ["public->app:5000", "app->mysql:3306", "app->search:9200", "app->internet:587"],
+      [
+        "public->app:5000",
+        "app->mysql:3306",
+        "app->search:9200",
+        "app->internet:587",
+        "backup->mysql:3306",
+      ],
+    );
+    const off = await spec("ecs", { backups: "false" });
+    assert.equal(off.backup, undefined);
+    assert.deepEqual(
+      off.flows.filter((f) => f.from === "backup"),
+      [],
+      "no backup flow with backups off",
     );
   });
 

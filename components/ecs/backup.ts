@@ -1,0 +1,323 @@
+// The MySQL backup on ECS: an S3 bucket (encrypted, versioned, private, TLS only, dumps expiring
+// after the retention), and a Fargate task run on a schedule by EventBridge Scheduler. The task
+// has two containers sharing a task-local volume: the MySQL image dumps (it has mysqldump but
+// no AWS CLI), then the official AWS CLI image uploads (it has no mysqldump). Both images stay
+// unmodified; nothing is built or pushed for the backup.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
+import { BACKUP_DIR, UPLOAD_SCRIPT } from "../backup-script.js";
+import { DEFAULT_CAPABILITIES, type BackupSpec } from "../spec.js";
+import { executionRole, storeSecrets, taskRole } from "./iam.js";
+
+/** Key prefix of the dumps in the bucket. */
+export const BACKUP_PREFIX = "mysql/";
+/** The task-local volume the two containers share. */
+const SHARED_VOLUME = "backups";
+/** Smallest Fargate size: the dump streams, and the two containers run one after the other. */
+const TASK_CPU = 256;
+const TASK_MEMORY_MB = 512;
+
+/** Inputs of {@link EcsBackup}. */
+interface EcsBackupArgs {
+  readonly spec: BackupSpec;
+  readonly namePrefix: string;
+  readonly clusterArn: pulumi.Input<string>;
+  readonly region: string;
+  readonly cpuArchitecture: "X86_64" | "ARM64";
+  readonly subnetIds: pulumi.Input<string>[];
+  readonly securityGroupId: pulumi.Input<string>;
+  readonly logRetentionDays: number;
+  /** The AWS CLI image of the upload step. */
+  readonly uploadImage: string;
+  /** Bucket deletion protection (the data's `protect`). */
+  readonly protect: boolean;
+  /** The schedule starts only once MySQL runs. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The bucket policy: nothing over plain HTTP. */
+export function bucketPolicy(bucketArn: string): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyWithoutTls",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  };
+}
+
+/** The task role's only permission: write objects under the dump prefix. */
+export function uploadPolicy(bucketArn: string): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucketArn}/${BACKUP_PREFIX}*` },
+    ],
+  };
+}
+
+/** The two containers of the backup task. */
+export function backupContainers(inputs: {
+  readonly spec: BackupSpec;
+  readonly image: string;
+  readonly uploadImage: string;
+  readonly bucket: string;
+  readonly passwordArn: string;
+  readonly logGroup: string;
+  readonly region: string;
+}): ContainerDefinition[] {
+  const { spec } = inputs;
+  const logs = (prefix: string): ContainerDefinition["logConfiguration"] => ({
+    logDriver: "awslogs",
+    options: {
+      "awslogs-group": inputs.logGroup,
+      "awslogs-region": inputs.region,
+      "awslogs-stream-prefix": prefix,
+    },
+  });
+  const mount = [{ sourceVolume: SHARED_VOLUME, containerPath: BACKUP_DIR, readOnly: false }];
+  const hardening = {
+    initProcessEnabled: false,
+    capabilities: {
+      drop: DEFAULT_CAPABILITIES.filter((c) => !spec.runtime.capabilities.includes(c)),
+    },
+  };
+  const env = Object.entries(spec.env)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => ({ name, value }));
+  return [
+    {
+      name: "dump",
+      image: inputs.image,
+      essential: false,
+      command: [...spec.onceCommand],
+      environment: env,
+      secrets: [{ name: "MYSQL_PASSWORD", valueFrom: inputs.passwordArn }],
+      logConfiguration: logs("dump"),
+      // Its only writes go to the shared volume (dump, option file, markers).
+      readonlyRootFilesystem: true,
+      mountPoints: mount,
+      linuxParameters: hardening,
+      stopTimeout: Math.min(spec.runtime.stopGraceSeconds, 120),
+    },
+    {
+      name: "upload",
+      image: inputs.uploadImage,
+      essential: true,
+      // Starts only when the dump exited 0: a failed dump stops the task without an upload.
+      dependsOn: [{ containerName: "dump", condition: "SUCCESS" }],
+      entryPoint: ["sh", "-c"],
+      command: [UPLOAD_SCRIPT],
+      environment: [
+        { name: "BACKUP_BUCKET", value: inputs.bucket },
+        { name: "BACKUP_DIR", value: BACKUP_DIR },
+        { name: "BACKUP_PREFIX", value: BACKUP_PREFIX },
+      ],
+      logConfiguration: logs("upload"),
+      mountPoints: mount,
+      linuxParameters: hardening,
+      stopTimeout: Math.min(spec.runtime.stopGraceSeconds, 120),
+    },
+  ];
+}
+
+/** The bucket, the task and its schedule. */
+export class EcsBackup extends pulumi.ComponentResource {
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+  public readonly taskDefinitionArn: pulumi.Output<string>;
+
+  constructor(name: string, args: EcsBackupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("microblog:ecs:EcsBackup", name, {}, opts);
+    const { spec } = args;
+    // Backups outlive the stack: the bucket and its settings stay when the stack is destroyed
+    // (its name is the `backupBucket` output), and `dataProtect` forbids deleting it at all.
+    const keep = { parent: this, retainOnDelete: true };
+    const bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { forceDestroy: false },
+      { ...keep, protect: args.protect },
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      keep,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+      keep,
+    );
+    new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      keep,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: "expire-dumps",
+            status: "Enabled",
+            filter: { prefix: BACKUP_PREFIX },
+            // N intervals of dumps, as whole days; a deleted or expired dump stays recoverable
+            // as a noncurrent version for as long again.
+            expiration: { days: spec.retainDays },
+            noncurrentVersionExpiration: { noncurrentDays: spec.retainDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
+        ],
+      },
+      keep,
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      {
+        bucket: bucket.id,
+        policy: bucket.arn.apply((arn) => JSON.stringify(bucketPolicy(arn))),
+      },
+      keep,
+    );
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/ecs/${args.namePrefix}/backup`, retentionInDays: args.logRetentionDays },
+      { parent: this },
+    );
+    const secretArns = storeSecrets(name, spec.secretEnv, this);
+    const execution = executionRole(name, Object.values(secretArns), this);
+    const task = taskRole(name, undefined, false, this);
+    const upload = new aws.iam.RolePolicy(
+      `${name}-upload`,
+      {
+        role: task.role.id,
+        policy: bucket.arn.apply((arn) => JSON.stringify(uploadPolicy(arn))),
+      },
+      { parent: this },
+    );
+    // The task definition names the role, not its policy: the ARN waits for the policy.
+    const taskRoleArn = pulumi.all([task.arn, upload.id]).apply(([a]) => a);
+    const passwordArn = secretArns.MYSQL_PASSWORD;
+    if (passwordArn === undefined) throw new Error("the backup needs MYSQL_PASSWORD");
+    const containerDefinitions = pulumi
+      .all([pulumi.output(spec.image), bucket.bucket, passwordArn, logGroup.name])
+      .apply(([image, bucketName, arn, group]) =>
+        JSON.stringify(
+          backupContainers({
+            spec,
+            image,
+            uploadImage: args.uploadImage,
+            bucket: bucketName,
+            passwordArn: arn,
+            logGroup: group,
+            region: args.region,
+          }),
+        ),
+      );
+    const taskDefinition = new aws.ecs.TaskDefinition(
+      `${name}-taskdef`,
+      {
+        family: `${args.namePrefix}-backup`,
+        cpu: String(TASK_CPU),
+        memory: String(TASK_MEMORY_MB),
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+        runtimePlatform: { cpuArchitecture: args.cpuArchitecture, operatingSystemFamily: "LINUX" },
+        executionRoleArn: execution.arn,
+        taskRoleArn,
+        containerDefinitions,
+        volumes: [{ name: SHARED_VOLUME }],
+      },
+      { parent: this },
+    );
+    const schedulerRole = new aws.iam.Role(
+      `${name}-scheduler`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "scheduler.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    const runTask = new aws.iam.RolePolicy(
+      `${name}-run-task`,
+      {
+        role: schedulerRole.id,
+        policy: pulumi
+          .all([taskDefinition.arn, args.clusterArn, task.role.arn, execution.role.arn])
+          .apply(([taskDef, cluster, taskRoleArnPlain, executionArn]) =>
+            JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Action: ["ecs:RunTask"],
+                  Resource: taskDef,
+                  Condition: { ArnEquals: { "ecs:cluster": cluster } },
+                },
+                {
+                  Effect: "Allow",
+                  Action: ["iam:PassRole"],
+                  Resource: [taskRoleArnPlain, executionArn],
+                  Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                },
+              ],
+            }),
+          ),
+      },
+      { parent: this },
+    );
+    new aws.scheduler.Schedule(
+      `${name}-schedule`,
+      {
+        description: `Microblog MySQL dump every ${spec.intervalMinutes} minutes`,
+        scheduleExpression: `rate(${spec.intervalMinutes} minutes)`,
+        flexibleTimeWindow: { mode: "OFF" },
+        target: {
+          arn: args.clusterArn,
+          roleArn: pulumi.all([schedulerRole.arn, runTask.id]).apply(([a]) => a),
+          ecsParameters: {
+            taskDefinitionArn: taskDefinition.arn,
+            launchType: "FARGATE",
+            taskCount: 1,
+            networkConfiguration: {
+              subnets: args.subnetIds,
+              securityGroups: [args.securityGroupId],
+              assignPublicIp: false,
+            },
+          },
+          retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.bucketName = bucket.bucket;
+    this.logGroupName = logGroup.name;
+    this.taskDefinitionArn = taskDefinition.arn;
+    this.registerOutputs({ bucketName: this.bucketName, logGroupName: this.logGroupName });
+  }
+}
