@@ -68,6 +68,8 @@ const VARIATIONS: Record<string, Record<string, Override>> = {
   },
   enableExecuteCommand: { enableExecuteCommand: "true" },
   "efsBackups false": { efsBackups: "false" },
+  "backups off": { backups: "false" },
+  "hourly backups, 48 kept": { backupIntervalMinutes: "60", backupRetain: "48" },
   "translator key": {
     msTranslatorKey: { secret: "translator-key" },
     msTranslatorRegion: "westeurope",
@@ -246,6 +248,23 @@ const CONTROLS: readonly Control[] = [
     expect: /unknown condition operator 'Boolean'/,
   },
   {
+    label: "S3 bucket policy JSON: a statement without a Principal",
+    request: "microblog-backup-policy/s3.PutBucketPolicy",
+    corrupt: (p) =>
+      editJson(p, "Policy", (d) => {
+        delete at(d, "Statement", 0).Principal;
+      }),
+    expect: /a resource policy statement needs a Principal/,
+  },
+  {
+    label: "invalid enum (schedule FlexibleTimeWindow mode in lower case)",
+    request: "microblog-backup-schedule/scheduler.CreateSchedule",
+    corrupt: (p) => {
+      at(p, "FlexibleTimeWindow").Mode = "off";
+    },
+    expect: /'off' is not one of FlexibleTimeWindowMode/,
+  },
+  {
     label: "ECR lifecycle policy JSON: countUnit without sinceImagePushed",
     request: "microblog-lifecycle/ecr.PutLifecyclePolicy",
     corrupt: (p) =>
@@ -388,6 +407,14 @@ describe("AWS API requests of the ecs stack against botocore's service models", 
       "ecr.PutLifecyclePolicy",
       "application-autoscaling.RegisterScalableTarget",
       "application-autoscaling.PutScalingPolicy",
+      "s3.CreateBucket",
+      "s3.PutBucketTagging",
+      "s3.PutPublicAccessBlock",
+      "s3.PutBucketEncryption",
+      "s3.PutBucketVersioning",
+      "s3.PutBucketLifecycleConfiguration",
+      "s3.PutBucketPolicy",
+      "scheduler.CreateSchedule",
     ]) {
       assert.ok(report.operations.includes(op), `no ${op} request`);
     }

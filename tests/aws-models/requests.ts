@@ -47,6 +47,11 @@ interface Physical {
 /** Types whose id and ARN nothing references; they share logical names with the ones that are. */
 const UNREFERENCED = new Set([
   "aws:ec2/routeTableAssociation:RouteTableAssociation",
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  "aws:s3/bucketPolicy:BucketPolicy",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:s3/bucketVersioning:BucketVersioning",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "aws:secretsmanager/secretVersion:SecretVersion",
 ]);
@@ -148,6 +153,19 @@ function physical(r: Recorded, clusterName: string): Physical {
       const name = String(r.inputs.name ?? autoname(n));
       const arn = `arn:aws:autoscaling:${REGION}:${ACCOUNT}:scalingPolicy:${hex(n, 8)}-${hex(`${n}:2`, 4)}-${hex(`${n}:3`, 4)}-${hex(`${n}:4`, 4)}-${hex(`${n}:5`, 12)}:resource/ecs/${String(r.inputs.resourceId)}:policyName/${name}`;
       return { id: name, arn, name };
+    }
+    case "aws:s3/bucket:Bucket": {
+      // Pulumi autonames a bucket: lower case, the logical name and a suffix.
+      const name = String(r.inputs.bucket ?? autoname(n));
+      return { id: name, arn: `arn:aws:s3:::${name}`, name };
+    }
+    case "aws:scheduler/schedule:Schedule": {
+      const name = String(r.inputs.name ?? autoname(n));
+      return {
+        id: `default/${name}`,
+        arn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/${name}`,
+        name,
+      };
     }
     default: {
       // Policies, attachments, secret versions, scalable targets: ids that nothing references.
@@ -787,6 +805,165 @@ const MAPPINGS: Record<string, Mapping> = {
         enableECSManagedTags: i.get("enableEcsManagedTags") ?? false,
         clientToken: uniqueId(self.id),
         tags: tagList(i.get("tags"), "key", "value"),
+      }),
+    ];
+  },
+  "aws:s3/bucket:Bucket": (i, { self }) => {
+    i.ignore("forceDestroy"); // used at deletion only
+    const tags = i.get<Tags>("tags");
+    return [
+      // us-east-1 takes no LocationConstraint.
+      call("s3", "CreateBucket", { Bucket: self.name }),
+      ...(Object.keys(tags ?? {}).length === 0
+        ? []
+        : [
+            call("s3", "PutBucketTagging", {
+              Bucket: self.name,
+              Tagging: { TagSet: tagList(tags) },
+            }),
+          ]),
+    ];
+  },
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (i) => [
+    call("s3", "PutPublicAccessBlock", {
+      Bucket: i.need("bucket"),
+      PublicAccessBlockConfiguration: defined({
+        BlockPublicAcls: i.get("blockPublicAcls"),
+        BlockPublicPolicy: i.get("blockPublicPolicy"),
+        IgnorePublicAcls: i.get("ignorePublicAcls"),
+        RestrictPublicBuckets: i.get("restrictPublicBuckets"),
+      }),
+    }),
+  ],
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (i) => {
+    const rules = i.need<
+      {
+        applyServerSideEncryptionByDefault: { sseAlgorithm: string; kmsMasterKeyId?: string };
+        bucketKeyEnabled?: boolean;
+      }[]
+    >("rules");
+    return [
+      call("s3", "PutBucketEncryption", {
+        Bucket: i.need("bucket"),
+        ServerSideEncryptionConfiguration: {
+          Rules: rules.map((r) =>
+            defined({
+              ApplyServerSideEncryptionByDefault: defined({
+                SSEAlgorithm: r.applyServerSideEncryptionByDefault.sseAlgorithm,
+                KMSMasterKeyID: r.applyServerSideEncryptionByDefault.kmsMasterKeyId,
+              }),
+              BucketKeyEnabled: r.bucketKeyEnabled,
+            }),
+          ),
+        },
+      }),
+    ];
+  },
+  "aws:s3/bucketVersioning:BucketVersioning": (i) => [
+    call("s3", "PutBucketVersioning", {
+      Bucket: i.need("bucket"),
+      VersioningConfiguration: {
+        Status: i.need<{ status: string }>("versioningConfiguration").status,
+      },
+    }),
+  ],
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (i) => {
+    type Rule = {
+      id: string;
+      status: string;
+      filter?: { prefix?: string };
+      expiration?: { days?: number };
+      noncurrentVersionExpiration?: { noncurrentDays?: number };
+      abortIncompleteMultipartUpload?: { daysAfterInitiation?: number };
+    };
+    return [
+      call("s3", "PutBucketLifecycleConfiguration", {
+        Bucket: i.need("bucket"),
+        LifecycleConfiguration: {
+          Rules: i.need<Rule[]>("rules").map((r) =>
+            defined({
+              ID: r.id,
+              Status: r.status,
+              Filter: r.filter === undefined ? undefined : defined({ Prefix: r.filter.prefix }),
+              Expiration:
+                r.expiration === undefined ? undefined : defined({ Days: r.expiration.days }),
+              NoncurrentVersionExpiration:
+                r.noncurrentVersionExpiration === undefined
+                  ? undefined
+                  : defined({ NoncurrentDays: r.noncurrentVersionExpiration.noncurrentDays }),
+              AbortIncompleteMultipartUpload:
+                r.abortIncompleteMultipartUpload === undefined
+                  ? undefined
+                  : defined({
+                      DaysAfterInitiation: r.abortIncompleteMultipartUpload.daysAfterInitiation,
+                    }),
+            }),
+          ),
+        },
+      }),
+    ];
+  },
+  "aws:s3/bucketPolicy:BucketPolicy": (i) => [
+    call("s3", "PutBucketPolicy", { Bucket: i.need("bucket"), Policy: i.need("policy") }, [
+      { path: ["Policy"], kind: "iam-resource" },
+    ]),
+  ],
+  "aws:scheduler/schedule:Schedule": (i, { self }) => {
+    type Target = {
+      arn: string;
+      roleArn: string;
+      ecsParameters?: {
+        taskDefinitionArn: string;
+        launchType?: string;
+        taskCount?: number;
+        networkConfiguration?: {
+          subnets: string[];
+          securityGroups?: string[];
+          assignPublicIp?: boolean;
+        };
+      };
+      retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
+    };
+    const t = i.need<Target>("target");
+    const ecs = t.ecsParameters;
+    const net = ecs?.networkConfiguration;
+    return [
+      call("scheduler", "CreateSchedule", {
+        Name: self.name,
+        GroupName: i.get("groupName") ?? "default",
+        Description: i.get("description"),
+        ScheduleExpression: i.need("scheduleExpression"),
+        FlexibleTimeWindow: { Mode: i.need<{ mode: string }>("flexibleTimeWindow").mode },
+        State: i.get("state") ?? "ENABLED",
+        Target: defined({
+          Arn: t.arn,
+          RoleArn: t.roleArn,
+          EcsParameters:
+            ecs === undefined
+              ? undefined
+              : defined({
+                  TaskDefinitionArn: ecs.taskDefinitionArn,
+                  LaunchType: ecs.launchType,
+                  TaskCount: ecs.taskCount,
+                  NetworkConfiguration:
+                    net === undefined
+                      ? undefined
+                      : {
+                          awsvpcConfiguration: defined({
+                            Subnets: net.subnets,
+                            SecurityGroups: net.securityGroups,
+                            AssignPublicIp: net.assignPublicIp === true ? "ENABLED" : "DISABLED",
+                          }),
+                        },
+                }),
+          RetryPolicy:
+            t.retryPolicy === undefined
+              ? undefined
+              : defined({
+                  MaximumRetryAttempts: t.retryPolicy.maximumRetryAttempts,
+                  MaximumEventAgeInSeconds: t.retryPolicy.maximumEventAgeInSeconds,
+                }),
+        }),
       }),
     ];
   },

@@ -154,6 +154,8 @@ NON_API_ACTIONS = {
     "elasticfilesystem": {"ClientMount", "ClientWrite", "ClientRootAccess"},
     # ECS Exec's Session Manager channels (no botocore model of ssmmessages exists).
     "ssmmessages": {"CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"},
+    # A permission only: handing a role to a service (the backup schedule passes the task's roles).
+    "iam": {"PassRole"},
 }
 
 
