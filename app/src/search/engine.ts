@@ -80,10 +80,10 @@ export class SearchEngine {
   }
 
   /** Reports whether the engine answers. */
-  async state(): Promise<SearchState> {
+  async state(signal?: AbortSignal): Promise<SearchState> {
     if (!this.enabled) return "disabled";
     try {
-      const res = await this.call("GET", "/_cluster/health");
+      const res = await this.call("GET", "/_cluster/health", undefined, false, signal);
       return res.status < 300 ? "up" : "down";
     } catch {
       return "down";

@@ -122,8 +122,11 @@ export class SearchOutbox {
   private started = false;
   private stopping = false;
   private readonly stopController = new AbortController();
-  /** Set after a failed write; the next successful one makes backed-off rows due. */
-  private engineDown = false;
+  /**
+   * Not known to be up (at start, and after a failed write): the next successful write, or a
+   * drainer pass that finds the engine answering, makes every backed-off row due.
+   */
+  private engineDown = true;
 
   constructor(
     private readonly db: Knex,
@@ -264,7 +267,12 @@ export class SearchOutbox {
       .where("next_attempt_at", ">", now)
       .whereNull("claim_token")
       .update({ next_attempt_at: now });
-    this.log?.info({ rescheduled: Number(n) }, "search engine answers again; draining the outbox");
+    if (Number(n) > 0) {
+      this.log?.info(
+        { rescheduled: Number(n) },
+        "search engine answers again; draining the outbox",
+      );
+    }
     if (this.started && !this.stopping && this.running === undefined) this.schedule(0);
   }
 
@@ -289,6 +297,13 @@ export class SearchOutbox {
         ])
         .limit(this.batchSize)
         .select("post_id");
+      if (rows.length === 0 && this.engineDown && done === 0) {
+        // Rows may be waiting out their backoff: if the engine answers again, they are due now.
+        const waiting = await this.db(OUTBOX_TABLE).first("post_id");
+        if (!waiting || (await this.engine.state(signal)) !== "up") return { done, failed: false };
+        await this.engineUp();
+        continue;
+      }
       let progressed = 0;
       for (const { post_id } of rows) {
         if (this.stopping) return { done, failed: false };
