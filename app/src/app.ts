@@ -40,6 +40,7 @@ import { postRoutes } from "./routes/posts.js";
 import { translateRoutes } from "./routes/translate.js";
 import { translationSource } from "./language.js";
 import { SearchEngine } from "./search/engine.js";
+import { SearchOutbox, type OutboxOptions } from "./search/outbox.js";
 import { Translator } from "./translator.js";
 
 /** A flash message shown once on the next page. */
@@ -64,6 +65,8 @@ declare module "fastify" {
     appConfig: Config;
     repo: Repository;
     searchEngine: SearchEngine;
+    /** Durable queue of search index updates and its background drainer. */
+    searchOutbox: SearchOutbox;
     mailer: Mailer;
     pageCache: PageCache;
     translator: Translator;
@@ -87,6 +90,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions["logger"];
   /** Time limit of a Translator call in ms (default 5000). */
   translatorTimeoutMs?: number;
+  /** Search outbox tuning beyond SEARCH_RETRY_INTERVAL (tests: lease, backoff cap, clock). */
+  searchOutbox?: Omit<OutboxOptions, "intervalMs">;
 }
 
 /** Gravatar URL for an email (identicon when the address has no picture). */
@@ -131,8 +136,18 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
   const db = opts.db ?? openDatabase(config.databaseUrl).db;
   app.decorate("appConfig", config);
-  app.decorate("repo", new Repository(db));
-  app.decorate("searchEngine", new SearchEngine(config.searchUrl, config.searchIndex, app.log));
+  const searchEngine = new SearchEngine(config.searchUrl, config.searchIndex);
+  app.decorate("repo", new Repository(db, { searchOutbox: searchEngine.enabled }));
+  app.decorate("searchEngine", searchEngine);
+  app.decorate(
+    "searchOutbox",
+    new SearchOutbox(
+      db,
+      searchEngine,
+      { ...opts.searchOutbox, intervalMs: config.searchRetryIntervalSeconds * 1000 },
+      app.log,
+    ),
+  );
   app.decorate("mailer", new Mailer(config.mail));
   app.decorate("pageCache", new PageCache(config.pageCacheSeconds * 1000));
   app.decorate(
@@ -203,6 +218,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     if (draining && req.raw.httpVersionMajor === 1) reply.header("connection", "close");
   });
   app.addHook("onClose", async () => clearInterval(draining));
+  // The search outbox drainer (started by server.ts) stops first and waits at most a second:
+  // whatever it had not done stays in the outbox for the next process.
+  app.addHook("preClose", async () => app.searchOutbox.stop());
   decoratePage(app);
   app.setErrorHandler(errorHandler(rawPages.headers));
   app.setNotFoundHandler(notFoundHandler(rawPages.headers));

@@ -1,6 +1,7 @@
 /**
  * Command line: `node dist/cli.js migrate` applies pending migrations (used by boot.sh);
- * `node dist/cli.js reindex` rebuilds the search index from the database;
+ * `node dist/cli.js reindex` rebuilds the search index from the database (and clears the search
+ * outbox rows it covers);
  * `node dist/cli.js unlock` clears a migration lock left behind by a crashed migration.
  * Exit codes: 0 ok, 1 failure (e.g. database unreachable), 2 bad usage or environment,
  * 3 the migration lock stayed held (MIGRATION_LOCK_TIMEOUT seconds).
@@ -15,6 +16,7 @@ import {
 } from "./db/migrations.js";
 import { Repository } from "./db/repository.js";
 import { SearchEngine } from "./search/engine.js";
+import { SearchOutbox } from "./search/outbox.js";
 
 const USAGE = "usage: node dist/cli.js <migrate|reindex|unlock>";
 const COMMANDS = ["migrate", "reindex", "unlock"];
@@ -52,8 +54,15 @@ async function run(command: string | undefined): Promise<number> {
       console.error("reindex: ELASTICSEARCH_URL is not set, so search is disabled");
       return 2;
     }
+    // Changes queued before the rebuild are covered by it; those made during it stay queued.
+    const outbox = new SearchOutbox(db, search);
+    const queued = await outbox.snapshot();
     const count = await search.rebuild(new Repository(db).allPosts());
-    console.log(`reindex: indexed ${count} posts into "${config.searchIndex}"`);
+    const cleared = await outbox.clearSnapshot(queued);
+    console.log(
+      `reindex: indexed ${count} posts into "${config.searchIndex}"` +
+        (queued.length ? `; cleared ${cleared} of ${queued.length} search outbox rows` : ""),
+    );
     return 0;
   } catch (err) {
     if (err instanceof MigrationLockError) {

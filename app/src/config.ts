@@ -79,6 +79,7 @@ const schema = z.object({
       error: `must start with one of ${DB_SCHEMES.map((s) => s + ":").join(", ")}`,
     }),
   ELASTICSEARCH_URL: optionalUrl.default(""),
+  SEARCH_RETRY_INTERVAL: int(1, 3600).default(5),
   SEARCH_INDEX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,100}$/, { error: "must be a lower-case index name" })
@@ -134,6 +135,8 @@ export interface Config {
   readonly databaseUrl: string;
   readonly searchUrl: string;
   readonly searchIndex: string;
+  /** Seconds between passes of the search outbox drainer (and its first retry delay). */
+  readonly searchRetryIntervalSeconds: number;
   readonly mail: {
     readonly server: string;
     readonly port: number;
@@ -268,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL || `sqlite:///${DEFAULT_SQLITE_FILE}`,
     searchUrl: e.ELASTICSEARCH_URL.replace(/\/+$/, ""),
     searchIndex: e.SEARCH_INDEX,
+    searchRetryIntervalSeconds: e.SEARCH_RETRY_INTERVAL,
     mail: {
       server: e.MAIL_SERVER,
       port: e.MAIL_PORT,

@@ -55,10 +55,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
   await app.listen({ port: config.port, host: config.host });
+  app.searchOutbox.start();
   app.log.info(
     {
       database: parseDatabaseUrl(config.databaseUrl).describe,
       search: config.searchUrl ? "on" : "off",
+      searchRetryIntervalSeconds: config.searchUrl ? config.searchRetryIntervalSeconds : undefined,
       mail: config.mail.server ? "on" : "off",
       translation: config.translator.key ? "on" : "off",
     },

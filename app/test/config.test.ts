@@ -22,6 +22,8 @@ describe("loadConfig", () => {
     assert.equal(c.secretKeyGenerated, true);
     // SIGTERM's drain deadline stays well under the 30 s runtimes wait before SIGKILL.
     assert.equal(c.shutdownTimeoutSeconds, 10);
+    assert.equal(c.searchRetryIntervalSeconds, 5);
+    assert.equal(loadConfig({ SEARCH_RETRY_INTERVAL: "30" }).searchRetryIntervalSeconds, 30);
   });
 
   const bad: [Record<string, string>, RegExp][] = [
@@ -42,6 +44,8 @@ describe("loadConfig", () => {
     [{ TRUSTED_PROXIES: "true" }, /TRUSTED_PROXIES="true": must be a number of proxy hops/],
     [{ TRUSTED_PROXIES: "10.0.0.0/33" }, /TRUSTED_PROXIES="10.0.0.0\/33"/],
     [{ AUTH_ACCOUNT_RATE_LIMIT: "0" }, /AUTH_ACCOUNT_RATE_LIMIT="0"/],
+    [{ SEARCH_RETRY_INTERVAL: "0" }, /SEARCH_RETRY_INTERVAL="0": must be between 1 and 3600/],
+    [{ SEARCH_RETRY_INTERVAL: "2.5" }, /SEARCH_RETRY_INTERVAL="2.5": must be a whole number/],
   ];
   for (const [env, message] of bad) {
     it(`rejects ${JSON.stringify(env)} naming the variable`, () => {

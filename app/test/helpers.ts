@@ -34,7 +34,14 @@ export async function freshDatabase(mysqlUrl?: string): Promise<{ url: string; d
   }
   const db = knexFactory(parseDatabaseUrl(url).knexConfig);
   if (mysqlUrl) {
-    for (const t of ["followers", "posts", "users", "knex_migrations", "knex_migrations_lock"]) {
+    for (const t of [
+      "search_outbox",
+      "followers",
+      "posts",
+      "users",
+      "knex_migrations",
+      "knex_migrations_lock",
+    ]) {
       await db.schema.dropTableIfExists(t);
     }
   }

@@ -37,7 +37,12 @@ export function defineRouteTests(label: string, mysqlUrl?: string): void {
       assert.deepEqual(h.json(), { status: "ok" });
       const r = await app.inject("/readyz");
       assert.equal(r.statusCode, 200);
-      assert.deepEqual(r.json(), { status: "ok", database: "up", search: "disabled" });
+      assert.deepEqual(r.json(), {
+        status: "ok",
+        database: "up",
+        search: "disabled",
+        search_backlog: { count: 0, oldest_age_seconds: null },
+      });
       assert.equal(h.headers["set-cookie"], undefined);
     });
 

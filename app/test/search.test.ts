@@ -1,6 +1,7 @@
 /**
  * Search against a real engine (OpenSearch 2 or Elasticsearch 8) named by TEST_SEARCH_URL, in a
- * throw-away index; plus the behaviour with the engine down (always runs: nothing listens on :9).
+ * throw-away index; the search outbox catching up on that engine after an outage; plus the
+ * behaviour with the engine down (always runs: nothing listens on :9).
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -10,6 +11,7 @@ import type { Knex } from "knex";
 import { Repository } from "../src/db/repository.js";
 import { SearchEngine } from "../src/search/engine.js";
 import { Client, freshDatabase, makeApp, signedIn, text } from "./helpers.js";
+import { PortSwitch } from "./search-fake.js";
 
 const url = process.env.TEST_SEARCH_URL?.replace(/\/+$/, "");
 
@@ -118,6 +120,88 @@ describe(
   },
 );
 
+describe(
+  "search outbox catching up on a real engine",
+  { skip: url ? false : "TEST_SEARCH_URL not set (harness/services/opensearch.sh start)" },
+  () => {
+    const index = `test-outbox-${randomBytes(4).toString("hex")}`;
+    let app: FastifyInstance;
+    let database: { url: string; db: Knex };
+    let engine: PortSwitch;
+
+    before(async () => {
+      database = await freshDatabase();
+      // The app's engine URL is a closed port: the engine is down as far as the app can tell.
+      engine = await PortSwitch.closedPort();
+      app = await makeApp(database, {
+        ELASTICSEARCH_URL: engine.url,
+        SEARCH_INDEX: index,
+        SEARCH_RETRY_INTERVAL: "1",
+      });
+    });
+    after(async () => {
+      await fetch(`${url}/${index}`, { method: "DELETE" });
+      await app.close();
+      await engine.close();
+      await database.db.destroy();
+    });
+
+    it("finds every post made while the engine was unreachable, with no further write", async () => {
+      const alice = await signedIn(app, "alice");
+      const ids: number[] = [];
+      for (const body of ["otter one", "otter two", "otter three", "otter four", "otter five"]) {
+        const r = await alice.post("/", { post: body });
+        assert.equal(r.statusCode, 302);
+        assert.match(text((await alice.get("/")).body), /search could not index it yet/);
+        const row = await database.db("posts").where({ body }).first("id");
+        ids.push(Number(row.id));
+      }
+      assert.equal(
+        (await alice.post(`/post/${ids[1]}/edit`, { post: "beaver two" })).statusCode,
+        302,
+      );
+      assert.equal((await alice.post(`/post/${ids[2]}/delete`)).statusCode, 302);
+      const down = (await app.inject("/readyz")).json();
+      assert.equal(down.search, "down");
+      assert.equal(down.search_backlog.count, 5);
+
+      app.searchOutbox.start();
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal((await app.searchOutbox.backlog()).count, 5, "kept while unreachable");
+      // The engine comes back at the same address: the port now leads to the real engine.
+      await engine.forwardTo(url!);
+      const deadline = Date.now() + 20_000;
+      while ((await app.searchOutbox.backlog()).count > 0) {
+        assert.ok(Date.now() < deadline, "the outbox did not drain within 20 s");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await fetch(`${url}/${index}/_refresh`, { method: "POST" });
+      const found = async (q: string) => {
+        const res = await fetch(`${url}/${index}/_search`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: { match: { body: q } }, size: 100 }),
+        });
+        const json = (await res.json()) as { hits: { hits: { _id: string }[] } };
+        return json.hits.hits.map((h) => Number(h._id)).sort((a, b) => a - b);
+      };
+      assert.deepEqual(await found("otter"), [ids[0], ids[3], ids[4]]);
+      assert.deepEqual(await found("beaver"), [ids[1]]);
+      // And through the app's own search page.
+      const page = await new Client(app).get("/search?q=otter%20beaver");
+      assert.equal(page.statusCode, 200);
+      const shown = [...page.body.matchAll(/id="post-(\d+)"/g)].map((m) => Number(m[1]));
+      assert.deepEqual(
+        shown.sort((a, b) => a - b),
+        [ids[0], ids[1], ids[3], ids[4]],
+      );
+      const up = (await app.inject("/readyz")).json();
+      assert.equal(up.search, "up");
+      assert.deepEqual(up.search_backlog, { count: 0, oldest_age_seconds: null });
+    });
+  },
+);
+
 describe("search with the engine down", () => {
   let app: FastifyInstance;
   let database: { url: string; db: Knex };
@@ -131,14 +215,14 @@ describe("search with the engine down", () => {
     await database.db.destroy();
   });
 
-  it("still accepts posts, queues the index write and says so", async () => {
+  it("still accepts posts, keeps the index write in the outbox and says so", async () => {
     const c = await signedIn(app, "alice");
     const r = await c.post("/", { post: "posted while search is down" });
     assert.equal(r.statusCode, 302);
     const home = text((await c.get("/")).body);
     assert.match(home, /Your post is now live!/);
     assert.match(home, /search could not index it yet/);
-    assert.equal(app.searchEngine.pendingCount, 1);
+    assert.equal((await app.searchOutbox.backlog()).count, 1);
     assert.match((await c.get("/explore")).body, /posted while search is down/);
   });
 
@@ -151,6 +235,11 @@ describe("search with the engine down", () => {
   it("reports search down in /readyz while the app stays ready", async () => {
     const r = await app.inject("/readyz");
     assert.equal(r.statusCode, 200);
-    assert.deepEqual(r.json(), { status: "ok", database: "up", search: "down" });
+    const body = r.json();
+    assert.equal(body.status, "ok");
+    assert.equal(body.database, "up");
+    assert.equal(body.search, "down");
+    assert.equal(body.search_backlog.count, 1);
+    assert.equal(typeof body.search_backlog.oldest_age_seconds, "number");
   });
 });

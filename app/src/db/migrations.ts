@@ -84,6 +84,29 @@ const migrations: Record<string, Migration> = {
       });
     },
   },
+  // Durable search outbox: one row per post whose index entry may be stale, written in the
+  // same transaction as the post change; removed once the engine has the post's current state.
+  // `version` counts changes (a processor deletes the row only if no change came in meanwhile);
+  // `claimed_until`/`claim_token` are a lease so that one replica at a time works on a post.
+  "003_search_outbox": {
+    async up(db) {
+      await db.schema.createTable("search_outbox", (t) => {
+        utf8(db, t);
+        t.integer("post_id").unsigned().notNullable().primary();
+        t.string("operation", 8).notNullable();
+        t.integer("version").notNullable().defaultTo(1);
+        t.bigInteger("enqueued_at").notNullable();
+        t.integer("attempts").notNullable().defaultTo(0);
+        t.bigInteger("next_attempt_at").notNullable();
+        t.bigInteger("claimed_until").nullable();
+        t.string("claim_token", 36).nullable();
+        t.index(["next_attempt_at"]);
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists("search_outbox");
+    },
+  },
 };
 
 /** knex migration source over the in-code list above. */

@@ -1,5 +1,6 @@
 /** All SQL the app runs, through knex's parameterised query builder. */
 import type { Knex } from "knex";
+import { enqueueSearch } from "../search/outbox.js";
 
 /** A user row. */
 export interface User {
@@ -47,7 +48,20 @@ const POST_COLUMNS = [
 
 /** Data access for users, posts and follows. */
 export class Repository {
-  constructor(readonly db: Knex) {}
+  /**
+   * With `searchOutbox`, every post change also records a search outbox row in the same
+   * transaction (see search/outbox.ts), so the index update survives an engine outage.
+   */
+  constructor(
+    readonly db: Knex,
+    private readonly opts: { searchOutbox?: boolean } = {},
+  ) {}
+
+  /** Runs `work` in a transaction when post changes are queued for search, else directly. */
+  private async postChange<T>(work: (q: Knex | Knex.Transaction) => Promise<T>): Promise<T> {
+    if (!this.opts.searchOutbox) return work(this.db);
+    return this.db.transaction(work);
+  }
 
   /** Liveness of the database (`SELECT 1`). */
   async ping(): Promise<void> {
@@ -116,21 +130,27 @@ export class Repository {
   }
 
   async createPost(userId: number, body: string, language: string): Promise<number> {
-    const [id] = await this.db("posts").insert({
-      body,
-      language,
-      user_id: userId,
-      created_at: Date.now(),
+    return this.postChange(async (q) => {
+      const now = Date.now();
+      const [id] = await q("posts").insert({ body, language, user_id: userId, created_at: now });
+      if (this.opts.searchOutbox) await enqueueSearch(q, Number(id), "index", now);
+      return Number(id);
     });
-    return Number(id);
   }
 
   async updatePost(id: number, body: string, language: string): Promise<void> {
-    await this.db("posts").where({ id }).update({ body, language, updated_at: Date.now() });
+    await this.postChange(async (q) => {
+      const now = Date.now();
+      await q("posts").where({ id }).update({ body, language, updated_at: now });
+      if (this.opts.searchOutbox) await enqueueSearch(q, id, "index", now);
+    });
   }
 
   async deletePost(id: number): Promise<void> {
-    await this.db("posts").where({ id }).delete();
+    await this.postChange(async (q) => {
+      await q("posts").where({ id }).delete();
+      if (this.opts.searchOutbox) await enqueueSearch(q, id, "delete");
+    });
   }
 
   async postById(id: number): Promise<PostView | undefined> {

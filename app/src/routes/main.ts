@@ -45,7 +45,7 @@ export async function mainRoutes(app: FastifyInstance): Promise<void> {
     }
     const language = detectLanguage(body);
     const id = await app.repo.createPost(req.user!.id, body, language);
-    const indexed = await app.searchEngine.apply(id, { id, body, language });
+    const indexed = await app.searchOutbox.tryNow(id);
     flash(req, req.t("flash.posted"));
     if (!indexed) flash(req, req.t("flash.search_index_delayed"), "error");
     return reply.redirect("/");

@@ -41,7 +41,7 @@ export async function postRoutes(app: FastifyInstance): Promise<void> {
     }
     const language = detectLanguage(body);
     await app.repo.updatePost(post.id, body, language);
-    const indexed = await app.searchEngine.apply(post.id, { id: post.id, body, language });
+    const indexed = await app.searchOutbox.tryNow(post.id);
     flash(req, req.t("flash.post_updated"));
     if (!indexed) flash(req, req.t("flash.search_index_delayed"), "error");
     return reply.redirect(`/user/${encodeURIComponent(req.user!.username)}`);
@@ -50,7 +50,7 @@ export async function postRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { id: string } }>("/post/:id/delete", auth, async (req, reply) => {
     const post = await ownPost(app, req);
     await app.repo.deletePost(post.id);
-    const indexed = await app.searchEngine.apply(post.id, null);
+    const indexed = await app.searchOutbox.tryNow(post.id);
     flash(req, req.t("flash.post_deleted"));
     if (!indexed) flash(req, req.t("flash.search_index_delayed"), "error");
     return reply.redirect(`/user/${encodeURIComponent(req.user!.username)}`);

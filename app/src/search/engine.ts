@@ -2,11 +2,9 @@
  * Full-text search over the REST subset common to Elasticsearch 8 and OpenSearch 2: create
  * index, index/delete a document, `_search` with `multi_match`, `_refresh`, `_bulk`.
  * With no URL configured every call is a no-op and search reports "disabled".
- * Writes that fail (engine down) are kept in a bounded queue and retried on the next write;
- * they never fail the request that caused them.
+ * Writes throw when the engine is unreachable; the durable outbox (outbox.ts) records every
+ * post change in the database and retries until the engine has it.
  */
-import type { FastifyBaseLogger } from "fastify";
-
 /** State reported by /readyz and used by the search page. */
 export type SearchState = "disabled" | "up" | "down";
 
@@ -22,19 +20,15 @@ export class SearchUnavailableError extends Error {
   override name = "SearchUnavailableError";
 }
 
-const MAX_PENDING = 10000;
 const TIMEOUT_MS = 2000;
 
 /** Search engine client. */
 export class SearchEngine {
-  /** Writes not yet applied because the engine was unreachable (id → doc, or null = delete). */
-  private readonly pending = new Map<number, SearchDoc | null>();
   private indexReady = false;
 
   constructor(
     private readonly baseUrl: string,
     private readonly index: string,
-    private readonly log?: FastifyBaseLogger,
   ) {}
 
   /** True when a search URL is configured. */
@@ -42,17 +36,19 @@ export class SearchEngine {
     return this.baseUrl !== "";
   }
 
-  /** Number of queued writes waiting for the engine. */
-  get pendingCount(): number {
-    return this.pending.size;
-  }
-
-  private async call(method: string, path: string, body?: unknown, ndjson = false) {
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    ndjson = false,
+    signal?: AbortSignal,
+  ) {
+    const timeout = AbortSignal.timeout(TIMEOUT_MS);
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: { "content-type": ndjson ? "application/x-ndjson" : "application/json" },
       body: body === undefined ? undefined : ndjson ? String(body) : JSON.stringify(body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
     const text = await res.text();
     let json: Record<string, unknown> = {};
@@ -65,13 +61,14 @@ export class SearchEngine {
   }
 
   /** Creates the index with its mapping when missing. */
-  async ensureIndex(): Promise<void> {
+  async ensureIndex(signal?: AbortSignal): Promise<void> {
     if (!this.enabled || this.indexReady) return;
-    const head = await this.call("HEAD", `/${this.index}`);
+    const head = await this.call("HEAD", `/${this.index}`, undefined, false, signal);
     if (head.status === 404) {
-      const res = await this.call("PUT", `/${this.index}`, {
+      const mappings = {
         mappings: { properties: { body: { type: "text" }, language: { type: "keyword" } } },
-      });
+      };
+      const res = await this.call("PUT", `/${this.index}`, mappings, false, signal);
       const type = (res.json.error as { type?: string } | undefined)?.type;
       if (res.status >= 300 && type !== "resource_already_exists_exception") {
         throw new Error(`create index ${this.index}: HTTP ${res.status}`);
@@ -83,57 +80,41 @@ export class SearchEngine {
   }
 
   /** Reports whether the engine answers. */
-  async state(): Promise<SearchState> {
+  async state(signal?: AbortSignal): Promise<SearchState> {
     if (!this.enabled) return "disabled";
     try {
-      const res = await this.call("GET", "/_cluster/health");
+      const res = await this.call("GET", "/_cluster/health", undefined, false, signal);
       return res.status < 300 ? "up" : "down";
     } catch {
       return "down";
     }
   }
 
-  private async write(id: number, doc: SearchDoc | null): Promise<void> {
-    await this.ensureIndex();
-    const res =
-      doc === null
-        ? await this.call("DELETE", `/${this.index}/_doc/${id}`)
-        : await this.call("PUT", `/${this.index}/_doc/${id}`, {
-            body: doc.body,
-            language: doc.language ?? "",
-          });
-    if (res.status >= 300 && !(doc === null && res.status === 404)) {
-      throw new Error(`HTTP ${res.status}`);
-    }
-  }
-
-  /** Indexes (doc) or deletes (null) one post; never throws. Returns false when queued. */
-  async apply(id: number, doc: SearchDoc | null): Promise<boolean> {
-    if (!this.enabled) return true;
+  /**
+   * Indexes (doc) or deletes (null) one post. Throws when the engine is unreachable or refuses
+   * the write; deleting a post the index does not hold is not an error. Idempotent.
+   */
+  async write(id: number, doc: SearchDoc | null, signal?: AbortSignal): Promise<void> {
+    if (!this.enabled) return;
     try {
-      await this.write(id, doc);
+      await this.ensureIndex(signal);
+      const path = `/${this.index}/_doc/${id}`;
+      const res =
+        doc === null
+          ? await this.call("DELETE", path, undefined, false, signal)
+          : await this.call(
+              "PUT",
+              path,
+              { body: doc.body, language: doc.language ?? "" },
+              false,
+              signal,
+            );
+      if (res.status >= 300 && !(doc === null && res.status === 404)) {
+        throw new Error(`HTTP ${res.status}`);
+      }
     } catch (err) {
       this.indexReady = false;
-      if (this.pending.size < MAX_PENDING || this.pending.has(id)) this.pending.set(id, doc);
-      this.log?.warn(
-        { postId: id, err: String(err), pending: this.pending.size },
-        "search engine unavailable; write queued for retry (run `reindex` to rebuild)",
-      );
-      return false;
-    }
-    await this.flushPending();
-    return true;
-  }
-
-  /** Retries queued writes; stops at the first failure. */
-  async flushPending(): Promise<void> {
-    for (const [id, doc] of [...this.pending]) {
-      try {
-        await this.write(id, doc);
-        this.pending.delete(id);
-      } catch {
-        return;
-      }
+      throw err;
     }
   }
 
@@ -183,7 +164,6 @@ export class SearchEngine {
       }
       count += batch.length;
     }
-    this.pending.clear();
     await this.refresh();
     return count;
   }
