@@ -119,3 +119,10 @@ export function freshnessCheck(maxAgeSeconds: number): string[] {
     `last=$(cat ${BACKUP_DIR}/${LAST_SUCCESS}) && [ $(($(date +%s) - last)) -lt ${maxAgeSeconds} ]`,
   ];
 }
+
+/**
+ * Marks the backup containers as a job, not a service: the policy pack then does not require a
+ * durable data mount of a container that only dumps MySQL, nor, on ECS, a health check and a
+ * restart of a task that runs once per schedule (policy/rules/facts.ts reads the same label).
+ */
+export const JOB_LABEL = { name: "microblog.role", value: "job" } as const;

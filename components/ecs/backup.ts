@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { BACKUP_DIR, UPLOAD_SCRIPT } from "../backup-script.js";
+import { BACKUP_DIR, JOB_LABEL, UPLOAD_SCRIPT } from "../backup-script.js";
 import { DEFAULT_CAPABILITIES, type BackupSpec } from "../spec.js";
 import { executionRole, storeSecrets, taskRole } from "./iam.js";
 
@@ -97,6 +97,7 @@ export function backupContainers(inputs: {
       name: "dump",
       image: inputs.image,
       essential: false,
+      dockerLabels: { [JOB_LABEL.name]: JOB_LABEL.value },
       command: [...spec.onceCommand],
       environment: env,
       secrets: [{ name: "MYSQL_PASSWORD", valueFrom: inputs.passwordArn }],
@@ -111,11 +112,16 @@ export function backupContainers(inputs: {
       name: "upload",
       image: inputs.uploadImage,
       essential: true,
+      dockerLabels: { [JOB_LABEL.name]: JOB_LABEL.value },
+      // Not root: the AWS CLI only reads the dump (mode 0644 on the shared volume) and uses the
+      // task role's credentials; HOME points at a writable place for its cache.
+      user: "1000:1000",
       // Starts only when the dump exited 0: a failed dump stops the task without an upload.
       dependsOn: [{ containerName: "dump", condition: "SUCCESS" }],
       entryPoint: ["sh", "-c"],
       command: [UPLOAD_SCRIPT],
       environment: [
+        { name: "HOME", value: "/tmp" },
         { name: "BACKUP_BUCKET", value: inputs.bucket },
         { name: "BACKUP_DIR", value: BACKUP_DIR },
         { name: "BACKUP_PREFIX", value: BACKUP_PREFIX },

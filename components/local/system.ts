@@ -4,7 +4,7 @@
 // schedule into a named volume (or a host directory) that outlives the stack.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { BACKUP_DIR } from "../backup-script.js";
+import { BACKUP_DIR, JOB_LABEL } from "../backup-script.js";
 import type { BackupSpec, LocalPlacement, ServiceName, ServiceSpec, SystemSpec } from "../spec.js";
 import {
   dockerCredentials,
@@ -155,6 +155,7 @@ export class LocalSystem extends pulumi.ComponentResource {
         uploads: credentials.uploads,
         networksAdvanced: [{ name: network.name, aliases: ["backup"] }],
         volumes: [mount],
+        labels: [{ label: JOB_LABEL.name, value: JOB_LABEL.value }],
         healthcheck: dockerHealthcheck(spec.healthCheck),
         memory: spec.memoryMb,
         memorySwap: spec.memoryMb,

@@ -112,14 +112,16 @@ export const memoryLimit = eachContainer((f) =>
     : "no memory limit: set memory (MiB)",
 );
 
-/** Every container has a health check. */
+/** Every container has a health check (an ECS job runs once and has nothing to probe). */
 export const healthCheck = eachContainer((f) =>
-  f.hasHealthCheck !== false ? undefined : "no health check: add one that probes the service",
+  f.hasHealthCheck !== false || (f.job && f.target === "ecs")
+    ? undefined
+    : "no health check: add one that probes the service",
 );
 
-/** Every container is restarted when it dies. */
+/** Every container is restarted when it dies (an ECS job's next run is its schedule's). */
 export const restartPolicy = eachContainer((f) =>
-  f.restarts !== false
+  f.restarts !== false || (f.job && f.target === "ecs")
     ? undefined
     : f.target === "docker"
       ? 'restart policy is "no": use "unless-stopped", "always" or "on-failure"'
@@ -140,7 +142,8 @@ export const ecsLogging = eachContainer((f) =>
 
 /** MySQL and search keep data on a named Docker volume or EFS, never in the container layer. */
 export const dataOnDurableVolume = eachContainer((f) => {
-  if (f.kind === undefined || !isKnown(f.dataMounts)) return undefined;
+  // A job only reads the data through the server (a dump), it keeps none of its own.
+  if (f.kind === undefined || f.job || !isKnown(f.dataMounts)) return undefined;
   const where = f.target === "docker" ? "a named Docker volume (volumeName)" : "an EFS volume";
   if (f.dataMounts.length === 0) return `${f.kind} data path is not mounted: mount it on ${where}`;
   return f.dataMounts

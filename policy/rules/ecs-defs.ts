@@ -20,6 +20,7 @@ export interface EcsContainer {
     readonly containerPath?: string;
   }[];
   readonly restartPolicy?: { readonly enabled?: boolean };
+  readonly dockerLabels?: Readonly<Record<string, string>>;
 }
 
 /** Parsed definitions, or an error message saying why they could not be read. */

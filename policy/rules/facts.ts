@@ -31,7 +31,15 @@ export interface ContainerFacts {
   /** Mounts of the data paths and whether each is backed by a named volume or EFS. */
   readonly dataMounts: Maybe<readonly { readonly path: string; readonly durable: boolean }[]>;
   readonly hasLogging: Maybe<boolean>;
+  /**
+   * A job rather than a service (label `microblog.role=job`): it uses a data image without
+   * owning that data (the MySQL dump), and on ECS runs once on a schedule and stops.
+   */
+  readonly job: boolean;
 }
+
+/** The label that marks a container as a job (components set it; the rules read it). */
+export const JOB_LABEL = { name: "microblog.role", value: "job" } as const;
 
 /** Facts of the containers in a resource, or an error message when they cannot be read. */
 export function containerFacts(
@@ -89,6 +97,9 @@ function dockerFacts(name: string, props: Record<string, unknown>): ContainerFac
     dataMounts,
     // Docker's default json-file driver always captures stdout/stderr.
     hasLogging: true,
+    job: arr(known(() => props.labels))
+      .map(obj)
+      .some((l) => str(l?.label) === JOB_LABEL.name && str(l?.value) === JOB_LABEL.value),
   };
 }
 
@@ -125,5 +136,6 @@ function ecsFacts(name: string, props: Record<string, unknown>, c: EcsContainer)
     })),
     dataMounts,
     hasLogging: (c.logConfiguration?.logDriver ?? "") !== "",
+    job: c.dockerLabels?.[JOB_LABEL.name] === JOB_LABEL.value,
   };
 }

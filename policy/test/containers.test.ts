@@ -200,6 +200,33 @@ describe("data-on-durable-volume", () => {
       "task (container mysql): mysql data at /var/lib/mysql is not on an EFS volume",
     ]);
   });
+  it("exempts a job (label microblog.role=job) that dumps MySQL without owning its data", () => {
+    const dump = { ...dockerMysql, name: "backup", volumes: [] };
+    const job = { ...dump, labels: [{ label: "microblog.role", value: "job" }] };
+    assert.deepEqual(check(rules.dataOnDurableVolume, DOCKER, job, { name: "backup" }), []);
+    assert.equal(
+      (check(rules.dataOnDurableVolume, DOCKER, dump, { name: "backup" }) as string[]).length,
+      1,
+      "without the label the same container is a MySQL server without its data volume",
+    );
+  });
+  it("exempts only scheduled ECS jobs from health checks and restarts", () => {
+    const once = {
+      ...ecsMysqlContainer,
+      name: "dump",
+      essential: false,
+      healthCheck: undefined,
+      mountPoints: [],
+    };
+    const labelled = { ...once, dockerLabels: { "microblog.role": "job" } };
+    for (const rule of [rules.healthCheck, rules.restartPolicy]) {
+      assert.deepEqual(check(rule, TASKDEF, taskDef([labelled]), { name: "backup" }), []);
+      assert.equal(
+        (check(rule, TASKDEF, taskDef([once]), { name: "backup" }) as string[]).length,
+        1,
+      );
+    }
+  });
   it("reports unreadable container definitions", () => {
     const out = check(
       rules.dataOnDurableVolume,

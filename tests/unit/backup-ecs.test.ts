@@ -189,6 +189,7 @@ describe("ecs backups (defaults)", () => {
       name: "dump",
       image: "mysql:8.4.6",
       essential: false,
+      dockerLabels: { "microblog.role": "job" },
       command: ["sh", "-c", ONCE_SCRIPT],
       environment: [
         { name: "BACKUP_DIR", value: "/backups" },
@@ -210,10 +211,13 @@ describe("ecs backups (defaults)", () => {
       name: "upload",
       image: "public.ecr.aws/aws-cli/aws-cli:2.27.9",
       essential: true,
+      dockerLabels: { "microblog.role": "job" },
+      user: "1000:1000",
       dependsOn: [{ containerName: "dump", condition: "SUCCESS" }],
       entryPoint: ["sh", "-c"],
       command: [UPLOAD_SCRIPT],
       environment: [
+        { name: "HOME", value: "/tmp" },
         { name: "BACKUP_BUCKET", value: `${BUCKET}-1234567` },
         { name: "BACKUP_DIR", value: "/backups" },
         { name: "BACKUP_PREFIX", value: "mysql/" },

@@ -78,6 +78,7 @@ describe("local backups (dev stack, defaults)", () => {
       securityOpts: ["no-new-privileges:true"],
       init: true,
       stopTimeout: 30,
+      labels: [{ label: "microblog.role", value: "job" }],
       wait: true,
       waitTimeout: 255,
     });
