@@ -15,7 +15,7 @@ export const DUMP_PATTERN = /^microblog-[0-9]{8}T[0-9]{6}Z\.sql\.gz$/;
 /** Seconds the loop waits after a failed dump before it tries again. */
 export const RETRY_SECONDS = 300;
 /** Seconds between the loop's checks whether a dump is due. */
-export const TICK_SECONDS = 60;
+export const TICK_SECONDS = 5;
 
 /** What the scripts read from their environment. */
 export interface BackupEnvInputs {
