@@ -5,6 +5,7 @@
  * in order and share one deployment; a step whose prerequisite failed is skipped with the reason.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -343,6 +344,35 @@ test("a bad config value fails preview with the config error and changes nothing
   assert.deepEqual(resources(afterState), resources(before), "no resource was touched");
 });
 
+/** Stack outputs as a file, for the backup and restore scripts. */
+async function outputsFile(): Promise<string> {
+  const file = join(env("E2E_WORK"), "outputs.json");
+  writeFileSync(file, (await pulumiOk(ctx, ["stack", "output", "--json"])).stdout);
+  return file;
+}
+
+const script = (name: string, ...args: string[]): string =>
+  execFileSync("bash", [join(env("E2E_REPO"), "scripts", name), ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+
+/** Posts listed on /explore (the first page). */
+async function explored(): Promise<string> {
+  return (await new Browser(baseUrl).get("/explore")).body;
+}
+
+let backedUp: string[] = [];
+
+test("drill, part 1: a backup taken now holds every post so far", async (t) => {
+  if (!needsUp(t)) return;
+  const out = script("backup-dev.sh", "--stack", STACK, "--outputs-file", await outputsFile());
+  t.diagnostic(out.trim());
+  backedUp = [firstPost];
+  const page = await explored();
+  for (const p of backedUp) assert.ok(page.includes(p), `${p} is listed before the backup`);
+});
+
 test("destroy leaves no container, network or app image behind", async (t) => {
   if (!needsUp(t)) return;
   const res = await pulumiOk(ctx, ["destroy", "--yes", "--skip-preview"]);
@@ -366,6 +396,34 @@ test("destroy leaves no container, network or app image behind", async (t) => {
     readFileSync(join(ctx.cwd, `Pulumi.${STACK}.yaml`), "utf8"),
   );
   assert.equal(retained.length, retain ? 2 : 0, `volumes retained only if configured`);
+});
+
+test("drill, part 2: destroy with the data volumes, up, restore: every post is back and found", async (t) => {
+  if (backedUp.length === 0 || !state.destroyed) return t.skip("part 1 or destroy did not run");
+  const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n");
+  assert.ok(volumes.includes(`microblog-infra-${STACK}-backups`), "the backups outlive destroy");
+  assert.ok(!volumes.includes(outputs.volumeNames.mysql), "the MySQL data volume is gone");
+  const res = await pulumiOk(ctx, ["up", "--yes", "--skip-preview"]);
+  state.destroyed = false;
+  timings.upAfterDestroy = res.seconds;
+  await readOutputs();
+  assert.ok(await waitFor(async () => (await readiness(baseUrl))?.status === 200, 90));
+  assert.ok(!(await explored()).includes(firstPost), "a new, empty database before the restore");
+  const started = Date.now();
+  const out = script(
+    "restore-dev.sh",
+    "--stack",
+    STACK,
+    "--yes",
+    "--outputs-file",
+    await outputsFile(),
+  );
+  timings.restore = (Date.now() - started) / 1000;
+  t.diagnostic(out.trim().split("\n").slice(-4).join(" | "));
+  assert.ok(await waitFor(async () => (await readiness(baseUrl))?.status === 200, 90));
+  const page = await explored();
+  for (const p of backedUp) assert.ok(page.includes(p), `${p} is back`);
+  assert.ok(await searchFinds(new Browser(baseUrl), word, firstPost), "and found by search");
 });
 
 after(async () => {
