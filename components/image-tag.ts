@@ -3,37 +3,24 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import dockerignoreModule from "@balena/dockerignore";
+
+// A CommonJS module whose typings declare an ES default export: under Node's ESM interop the
+// default import is the factory itself.
+const dockerignore = dockerignoreModule as unknown as typeof dockerignoreModule.default;
 
 /** Directory names never sent to the build, whatever .dockerignore says. */
 const ALWAYS_SKIPPED = new Set(["node_modules", ".git"]);
 
 /**
- * Patterns of the context's .dockerignore as matchers of slash-separated relative paths.
- * Supports `*`, `**`, `?` and leading `/`; a pattern also excludes everything below a match.
- * Negations (`!`) are not supported and make the file hash everything (safe: more rebuilds).
+ * Whether a slash-separated path of the context is excluded by its .dockerignore, with Docker's
+ * own matching rules (`*`, `**`, `?`, negations with `!`), from @balena/dockerignore.
  */
-export function dockerignoreMatchers(dir: string): RegExp[] {
+export function dockerignored(dir: string): (path: string) => boolean {
   const file = join(dir, ".dockerignore");
-  if (!existsSync(file)) return [];
-  const lines = readFileSync(file, "utf8")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l !== "" && !l.startsWith("#"));
-  if (lines.some((l) => l.startsWith("!"))) return [];
-  return lines.map((pattern) => {
-    const body = pattern
-      .replace(/^\/+/, "")
-      .replace(/\/+$/, "")
-      .split("**")
-      .map((part) =>
-        part
-          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-          .replace(/\*/g, "[^/]*")
-          .replace(/\?/g, "[^/]"),
-      )
-      .join(".*");
-    return new RegExp(`^${body}(?:/.*)?$`);
-  });
+  if (!existsSync(file)) return () => false;
+  const rules = dockerignore().add(readFileSync(file, "utf8").split("\n"));
+  return (path) => rules.ignores(path);
 }
 
 /** Returns a 16-hex-digit tag hashed from the path and content of every file sent to the build. */
@@ -41,7 +28,7 @@ export function contextTag(dir: string): string {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new Error(`App build context ${dir} is not a directory.`);
   }
-  const ignored = dockerignoreMatchers(dir);
+  const ignored = dockerignored(dir);
   const hash = createHash("sha256");
   const walk = (current: string): void => {
     const entries = readdirSync(current, { withFileTypes: true }).sort((a, b) =>
@@ -50,7 +37,7 @@ export function contextTag(dir: string): string {
     for (const entry of entries) {
       const path = join(current, entry.name);
       const rel = relative(dir, path).split("\\").join("/");
-      if (ALWAYS_SKIPPED.has(entry.name) || ignored.some((re) => re.test(rel))) continue;
+      if (ALWAYS_SKIPPED.has(entry.name) || ignored(rel)) continue;
       if (entry.isDirectory()) {
         walk(path);
       } else if (entry.isFile()) {

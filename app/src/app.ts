@@ -32,7 +32,7 @@ import { absoluteTime, relativeTime, translator, type Locale, type Translate } f
 import { Mailer } from "./mail/mailer.js";
 import { OneLineRequestLog } from "./request-log.js";
 import { PageCache, endPublicCache } from "./page-cache.js";
-import { decoratePage, loadLocale, loadUser } from "./request-context.js";
+import { decoratePage, loadLocale, loadUser, type Flash } from "./request-context.js";
 import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
 import { mainRoutes } from "./routes/main.js";
@@ -42,12 +42,6 @@ import { translationSource } from "./language.js";
 import { SearchEngine } from "./search/engine.js";
 import { SearchOutbox, type OutboxOptions } from "./search/outbox.js";
 import { Translator } from "./translator.js";
-
-/** A flash message shown once on the next page. */
-export interface Flash {
-  kind: "info" | "error";
-  text: string;
-}
 
 declare module "@fastify/secure-session" {
   interface SessionData {

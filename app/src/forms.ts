@@ -2,6 +2,8 @@
  * Form input checks. Each returns translated messages per field; an empty object means valid.
  * Inputs come from untrusted bodies, so anything that is not a string counts as empty.
  */
+import type { FastifyRequest } from "fastify";
+import { HttpError } from "./errors.js";
 import type { Translate } from "./i18n.js";
 
 /** Field name → message. */
@@ -90,4 +92,11 @@ export function parsePage(query: unknown): number | null {
   if (!/^\d{1,6}$/.test(raw)) return null;
   const n = Number(raw);
   return n >= 1 && n <= 100000 ? n : null;
+}
+
+/** Reads `?page=`; a bad value is a 400 with a message. */
+export function pageParam(req: FastifyRequest): number {
+  const page = parsePage(req.query);
+  if (page === null) throw new HttpError(400, req.t("error.bad_page"));
+  return page;
 }

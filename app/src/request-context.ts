@@ -1,7 +1,12 @@
 /** Per-request context: locale, signed-in user, flash messages and the page renderer. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Flash } from "./app.js";
 import { LOCALES, isLocale, translator, type Locale } from "./i18n.js";
+
+/** A flash message shown once on the next page. */
+export interface Flash {
+  kind: "info" | "error";
+  text: string;
+}
 
 /** How long a "remember me" session lasts. */
 export const REMEMBER_SECONDS = 30 * 24 * 3600;

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { contextTag, dockerignoreMatchers } from "../../components/image-tag.js";
+import { contextTag, dockerignored } from "../../components/image-tag.js";
 
 function context(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "mb-ctx-"));
@@ -41,11 +41,13 @@ describe("contextTag", () => {
     assert.equal(contextTag(context({ ...base, ...noise })), tag);
   });
 
-  it("turns .dockerignore patterns into path matchers", () => {
-    const [test, log, dist] = dockerignoreMatchers(context(base));
-    assert.ok(test?.test("test") && test.test("test/a/b.ts") && !test.test("tests"));
-    assert.ok(log?.test("boot.log") && !log.test("src/boot.log"));
-    assert.ok(dist?.test("dist/a.js"));
+  it("reads .dockerignore with Docker's rules, negations included", () => {
+    const ignored = dockerignored(
+      context({ ...base, ".dockerignore": "test\n*.log\n!keep.log\n" }),
+    );
+    assert.ok(ignored("test") && ignored("test/a/b.ts") && !ignored("tests"));
+    assert.ok(ignored("boot.log") && !ignored("src/boot.log"));
+    assert.ok(!ignored("keep.log"), "a negated pattern is sent to the build again");
   });
 
   it("fails clearly when the context is missing", () => {

@@ -1,18 +1,11 @@
 /** Home timeline and posting, explore, user profiles, follow/unfollow, edit profile, language. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HttpError } from "../errors.js";
-import { checkText, checkUsername, field, parsePage, type FieldErrors } from "../forms.js";
+import { checkText, checkUsername, field, pageParam, type FieldErrors } from "../forms.js";
 import { isLocale } from "../i18n.js";
 import { detectLanguage } from "../language.js";
 import { servePublicCache } from "../page-cache.js";
 import { flash, requireLogin, safeNext } from "../request-context.js";
-
-/** Reads `?page=`; a bad value is a 400 with a message. */
-export function pageParam(req: FastifyRequest): number {
-  const page = parsePage(req.query);
-  if (page === null) throw new HttpError(400, req.t("error.bad_page"));
-  return page;
-}
 
 async function renderHome(
   app: FastifyInstance,

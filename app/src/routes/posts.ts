@@ -1,11 +1,10 @@
 /** Editing and deleting one's own posts, and full-text search. */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HttpError } from "../errors.js";
-import { checkText, field, type FieldErrors } from "../forms.js";
+import { checkText, field, pageParam, type FieldErrors } from "../forms.js";
 import { detectLanguage } from "../language.js";
 import { flash, requireLogin } from "../request-context.js";
 import { SearchUnavailableError } from "../search/engine.js";
-import { pageParam } from "./main.js";
 
 type PostReq = FastifyRequest<{ Params: { id: string } }>;
 
