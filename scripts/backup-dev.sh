@@ -11,10 +11,9 @@ set -euo pipefail
 STACK="${MICROBLOG_STACK:-dev}"
 OUTPUTS_FILE=""
 TIMEOUT=180
-die() {
-  echo "backup-dev: $*" >&2
-  exit 1
-}
+SCRIPT=backup-dev
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 while [ $# -gt 0 ]; do
   case "$1" in
   --stack | --outputs-file | --timeout)
@@ -39,12 +38,12 @@ ct="$(printf '%s' "$outputs" | node -e '
 [ -n "$ct" ] || die "stack $STACK has no backupContainer output: backups are off (config backups)"
 before="$(docker exec "$ct" sh -c 'cat "$BACKUP_DIR/.last-name" 2>/dev/null || true')"
 docker exec "$ct" sh -c 'rm -f "$BACKUP_DIR/.last-success"'
-echo "backup-dev: asked $ct for a dump; waiting up to ${TIMEOUT}s"
+step "asked $ct for a dump; waiting up to ${TIMEOUT}s"
 for ((i = 0; i < TIMEOUT; i++)); do
   now="$(docker exec "$ct" sh -c 'cat "$BACKUP_DIR/.last-name" 2>/dev/null || true')"
   ok="$(docker exec "$ct" sh -c 'cat "$BACKUP_DIR/.last-success" 2>/dev/null || true')"
   if [ -n "$ok" ] && [ -n "$now" ] && [ "$now" != "$before" ]; then
-    echo "backup-dev: written $now"
+    step "written $now"
     exit 0
   fi
   sleep 1

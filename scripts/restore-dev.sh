@@ -27,10 +27,9 @@ HEALTH_TIMEOUT="${MICROBLOG_RESTORE_HEALTH_TIMEOUT:-300}"
 usage() {
   sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 }
-die() {
-  echo "restore-dev: $*" >&2
-  exit 1
-}
+SCRIPT=restore-dev
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 while [ $# -gt 0 ]; do
   case "$1" in
   --backup)

@@ -5,7 +5,9 @@
 #   setup.sh deploy   only what `scripts/up-dev.sh` needs (npm dependencies; Docker if absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-step() { echo "--> setup: $*"; }
+SCRIPT=setup
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 t0=$(date +%s)
 MODE="${1:-all}"
 case "$MODE" in all | deploy) ;; *) echo "usage: $0 [all|deploy]" >&2 && exit 2 ;; esac

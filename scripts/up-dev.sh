@@ -25,7 +25,9 @@ for arg in "$@"; do
   *) echo "usage: $0 [--official-images | --stand-in-images]" >&2 && exit 2 ;;
   esac
 done
-step() { echo "==> up-dev: $*"; }
+SCRIPT=up-dev
+# shellcheck source=scripts/lib.sh
+. "$REPO/scripts/lib.sh"
 HOME_DIR="${MICROBLOG_HOME:-$HOME/.config/microblog}"
 STACK_FILE="$HOME_DIR/stacks/Pulumi.$STACK.yaml"
 

@@ -177,7 +177,8 @@ describe("scripts/restore-dev.sh", () => {
       t.skip("shellcheck not installed");
       return;
     }
-    const res = spawnSync("shellcheck", [SCRIPT], { encoding: "utf8" });
+    // -x follows the sourced scripts/lib.sh (run from the repository root).
+    const res = spawnSync("shellcheck", ["-x", SCRIPT], { encoding: "utf8", cwd: ROOT });
     assert.equal(res.status, 0, res.stdout);
   });
 });
