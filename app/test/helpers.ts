@@ -24,6 +24,21 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ ...BASE_ENV, ...env });
 }
 
+/** Every table the migrations create, dependants first, and knex's own. */
+export const ALL_TABLES = [
+  "search_outbox",
+  "followers",
+  "posts",
+  "users",
+  "knex_migrations",
+  "knex_migrations_lock",
+] as const;
+
+/** Drops every table of the app from a shared (MySQL) test database. */
+export async function dropAllTables(db: Knex): Promise<void> {
+  for (const t of ALL_TABLES) await db.schema.dropTableIfExists(t);
+}
+
 /** A fresh, migrated database: a temp SQLite file, or the given MySQL URL with tables dropped. */
 export async function freshDatabase(mysqlUrl?: string): Promise<{ url: string; db: Knex }> {
   let url: string;
@@ -33,18 +48,7 @@ export async function freshDatabase(mysqlUrl?: string): Promise<{ url: string; d
     url = `sqlite:///${path.join(dir, "test.db")}`;
   }
   const db = knexFactory(parseDatabaseUrl(url).knexConfig);
-  if (mysqlUrl) {
-    for (const t of [
-      "search_outbox",
-      "followers",
-      "posts",
-      "users",
-      "knex_migrations",
-      "knex_migrations_lock",
-    ]) {
-      await db.schema.dropTableIfExists(t);
-    }
-  }
+  if (mysqlUrl) await dropAllTables(db);
   await migrateLatest(db);
   return { url, db };
 }

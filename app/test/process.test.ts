@@ -279,11 +279,9 @@ describe("processes", () => {
     "three replicas booting at once on an empty MariaDB all migrate safely and serve",
     { skip: process.env.TEST_MYSQL_URL ? false : "TEST_MYSQL_URL not set" },
     async () => {
-      const { freshDatabase } = await import("./helpers.js");
+      const { dropAllTables, freshDatabase } = await import("./helpers.js");
       const { db } = await freshDatabase(process.env.TEST_MYSQL_URL);
-      for (const t of ["followers", "posts", "users", "knex_migrations", "knex_migrations_lock"]) {
-        await db.schema.dropTableIfExists(t);
-      }
+      await dropAllTables(db);
       await db.destroy();
       const replicas = await Promise.all(
         [0, 1, 2].map(async () => {
