@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { BACKUP_DIR, JOB_LABEL, UPLOAD_SCRIPT } from "../backup-script.js";
-import { DEFAULT_CAPABILITIES, type BackupSpec } from "../spec.js";
+import type { BackupSpec } from "../spec.js";
+import { fargateRuntime } from "./container-def.js";
 import { executionRole, storeSecrets, taskRole } from "./iam.js";
 
 /** Key prefix of the dumps in the bucket. */
@@ -83,12 +84,8 @@ export function backupContainers(inputs: {
     },
   });
   const mount = [{ sourceVolume: SHARED_VOLUME, containerPath: BACKUP_DIR, readOnly: false }];
-  const hardening = {
-    initProcessEnabled: false,
-    capabilities: {
-      drop: DEFAULT_CAPABILITIES.filter((c) => !spec.runtime.capabilities.includes(c)),
-    },
-  };
+  // A one-shot task: its containers exit on their own, so no init process.
+  const runtime = fargateRuntime({ ...spec.runtime, init: false });
   const env = Object.entries(spec.env)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => ({ name, value }));
@@ -105,8 +102,7 @@ export function backupContainers(inputs: {
       // Its only writes go to the shared volume (dump, option file, markers).
       readonlyRootFilesystem: true,
       mountPoints: mount,
-      linuxParameters: hardening,
-      stopTimeout: Math.min(spec.runtime.stopGraceSeconds, 120),
+      ...runtime,
     },
     {
       name: "upload",
@@ -128,8 +124,7 @@ export function backupContainers(inputs: {
       ],
       logConfiguration: logs("upload"),
       mountPoints: mount,
-      linuxParameters: hardening,
-      stopTimeout: Math.min(spec.runtime.stopGraceSeconds, 120),
+      ...runtime,
     },
   ];
 }

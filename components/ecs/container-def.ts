@@ -1,7 +1,7 @@
 // Typed ECS container definitions. The provider takes them as a JSON string that nothing
 // checks, so they are built against the AWS SDK's ContainerDefinition type (types only).
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { DEFAULT_CAPABILITIES, type ServiceSpec } from "../spec.js";
+import { DEFAULT_CAPABILITIES, type RuntimeSpec, type ServiceSpec } from "../spec.js";
 
 /** Name of the task volume that holds a stateful service's data. */
 export const DATA_VOLUME = "data";
@@ -72,14 +72,23 @@ export function containerDefinition(inputs: ContainerInputs): ContainerDefinitio
         ? [{ sourceVolume: SCRATCH_VOLUME, containerPath: "/tmp", readOnly: false }]
         : [{ sourceVolume: DATA_VOLUME, containerPath: spec.data.path, readOnly: false }],
     ulimits: spec.name === "search" ? [{ name: "nofile", softLimit: 65535, hardLimit: 65535 }] : [],
+    ...fargateRuntime(spec.runtime),
+  };
+}
+
+/** A RuntimeSpec as Fargate container settings: init, capabilities, stop grace. */
+export function fargateRuntime(
+  runtime: RuntimeSpec,
+): Pick<ContainerDefinition, "linuxParameters" | "stopTimeout"> {
+  return {
     // Fargate can only add SYS_PTRACE, so what a service keeps is expressed as what it drops.
     linuxParameters: {
-      initProcessEnabled: spec.runtime.init,
+      initProcessEnabled: runtime.init,
       capabilities: {
-        drop: DEFAULT_CAPABILITIES.filter((c) => !spec.runtime.capabilities.includes(c)),
+        drop: DEFAULT_CAPABILITIES.filter((c) => !runtime.capabilities.includes(c)),
       },
     },
     // Fargate allows at most 120 s between SIGTERM and SIGKILL.
-    stopTimeout: Math.min(spec.runtime.stopGraceSeconds, 120),
+    stopTimeout: Math.min(runtime.stopGraceSeconds, 120),
   };
 }

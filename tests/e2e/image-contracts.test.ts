@@ -31,6 +31,9 @@ after(() => {
   docker("network", "rm", NET);
 });
 
+/** `-e NAME=value` arguments of `docker run`. */
+const envArgs = (vars: readonly string[]): string[] => vars.flatMap((v) => ["-e", v]);
+
 /** Starts a detached container on the test network; returns its name. */
 function run(name: string, image: string, args: readonly string[] = []): string {
   const c = `${PFX}-${name}`;
@@ -71,14 +74,12 @@ describe(`MySQL image ${env("MICROBLOG_MYSQL_IMAGE")}`, () => {
     db = run("mysql", image, [
       "-v",
       `${volume}:/var/lib/mysql`,
-      "-e",
-      "MYSQL_DATABASE=microblog",
-      "-e",
-      "MYSQL_USER=microblog",
-      "-e",
-      "MYSQL_PASSWORD=user-pw-1",
-      "-e",
-      "MYSQL_ROOT_PASSWORD=root-pw-1",
+      ...envArgs([
+        "MYSQL_DATABASE=microblog",
+        "MYSQL_USER=microblog",
+        "MYSQL_PASSWORD=user-pw-1",
+        "MYSQL_ROOT_PASSWORD=root-pw-1",
+      ]),
     ]);
     assert.ok(await waitFor(async () => ping(db), 180), "the TCP ping health check turns healthy");
     // Healthy means usable: the user and its database exist as soon as the check passes.
@@ -101,14 +102,12 @@ describe(`MySQL image ${env("MICROBLOG_MYSQL_IMAGE")}`, () => {
     db = run("mysql", image, [
       "-v",
       `${volume}:/var/lib/mysql`,
-      "-e",
-      "MYSQL_DATABASE=microblog",
-      "-e",
-      "MYSQL_USER=microblog",
-      "-e",
-      "MYSQL_PASSWORD=other",
-      "-e",
-      "MYSQL_ROOT_PASSWORD=other",
+      ...envArgs([
+        "MYSQL_DATABASE=microblog",
+        "MYSQL_USER=microblog",
+        "MYSQL_PASSWORD=other",
+        "MYSQL_ROOT_PASSWORD=other",
+      ]),
     ]);
     assert.ok(await waitFor(async () => ping(db), 120), "healthy again");
     assert.equal(sql(db, "microblog", "user-pw-1", "SELECT x FROM t"), "42");
@@ -131,14 +130,12 @@ describe(`MySQL image ${env("MICROBLOG_MYSQL_IMAGE")}`, () => {
     const f = run("mysql-file", image, [
       "-v",
       `${secrets}:/run/secrets:ro`,
-      "-e",
-      "MYSQL_DATABASE=microblog",
-      "-e",
-      "MYSQL_USER=microblog",
-      "-e",
-      "MYSQL_PASSWORD_FILE=/run/secrets/pw",
-      "-e",
-      "MYSQL_ROOT_PASSWORD_FILE=/run/secrets/root",
+      ...envArgs([
+        "MYSQL_DATABASE=microblog",
+        "MYSQL_USER=microblog",
+        "MYSQL_PASSWORD_FILE=/run/secrets/pw",
+        "MYSQL_ROOT_PASSWORD_FILE=/run/secrets/root",
+      ]),
     ]);
     assert.ok(await waitFor(async () => ping(f), 180), "healthy");
     assert.equal(sql(f, "microblog", "file-user-pw", "SELECT 1"), "1");
@@ -174,9 +171,7 @@ function searchContract(
         "1g",
         "-v",
         `${PFX}-${engine}-data:/usr/share/${engine}/data`,
-        ...programEnv.flatMap((e) => ["-e", e]),
-        "-e",
-        `${heapVar}=-Xms256m -Xmx256m`,
+        ...envArgs([...programEnv, `${heapVar}=-Xms256m -Xmx256m`]),
       ]);
       const up = await waitFor(async () => healthy(c), 240);
       if (!up) console.log(docker("logs", "--tail", "30", c));
@@ -247,10 +242,7 @@ describe(`OpenSearch image ${env("MICROBLOG_OPENSEARCH_IMAGE")} without the two 
     const c = run("opensearch-default", env("MICROBLOG_OPENSEARCH_IMAGE"), [
       "--memory",
       "1g",
-      "-e",
-      "discovery.type=single-node",
-      "-e",
-      "OPENSEARCH_JAVA_OPTS=-Xms256m -Xmx256m",
+      ...envArgs(["discovery.type=single-node", "OPENSEARCH_JAVA_OPTS=-Xms256m -Xmx256m"]),
     ]);
     // Either the container stops (no OPENSEARCH_INITIAL_ADMIN_PASSWORD), or it serves HTTPS with
     // authentication; plain, anonymous HTTP never answers 200 within a minute.
