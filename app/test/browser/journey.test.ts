@@ -12,18 +12,18 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Knex } from "knex";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { chromiumMissing, launchChromium } from "./chromium.js";
 import { freshDatabase, makeApp } from "../helpers.js";
 import { waitForMail } from "../mail-support.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const smtpHost = process.env.TEST_SMTP_HOST;
 const maildir = process.env.TEST_SMTP_MAILDIR;
 const searchUrl = process.env.TEST_SEARCH_URL;
 const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test-results");
 
-const skip = !fs.existsSync(CHROMIUM)
-  ? `${CHROMIUM} not found (apt-get install -y chromium)`
+const skip = chromiumMissing
+  ? chromiumMissing
   : !smtpHost || !maildir
     ? "TEST_SMTP_HOST/TEST_SMTP_MAILDIR not set (the journey resets a password by mail)"
     : false;
@@ -89,18 +89,7 @@ describe("browser journey", { skip }, () => {
     base = `http://127.0.0.1:${port}`;
     app = await makeApp(database, { ...env, PUBLIC_URL: base });
     await app.listen({ port, host: "127.0.0.1" });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

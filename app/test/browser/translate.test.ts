@@ -4,22 +4,19 @@
  * (or the error message), and without JavaScript the link stays hidden. Needs only Chromium.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { Knex } from "knex";
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
+import { chromiumMissing, launchChromium } from "./chromium.js";
 import { freshDatabase, makeApp, signedIn } from "../helpers.js";
 import { TranslatorStub } from "../translator-stub.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const KEY = "browser-test-key-0123456789";
 const SPANISH = "Hola a todos, esta es mi primera publicación aquí";
 const SPANISH_2 = "Mañana vamos a la playa con toda la familia";
 
-const skip = fs.existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} not found (apt-get install -y chromium)`;
+const skip = chromiumMissing ?? false;
 
 describe("Translate link in a browser", { skip }, () => {
   let stub: TranslatorStub;
@@ -55,18 +52,7 @@ describe("Translate link in a browser", { skip }, () => {
     await app.listen({ port: 0, host: "127.0.0.1" });
     const addr = app.server.address();
     base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
