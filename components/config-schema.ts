@@ -337,6 +337,13 @@ export const CONFIG_KEYS = {
       "ECS Exec (`aws ecs execute-command`) into the tasks: sets the services' flag and gives the task roles the SSM messages permissions; the app's read-only root filesystem keeps it out of the app container.",
     ),
   ),
+  rolloutWait: ecs(
+    oneOf(
+      ["events", "steady-state"],
+      "events",
+      "How `pulumi up` waits for each ECS service's new deployment: events = a watch that fails the update with the service's last events and stopped tasks' reasons (it calls ECS with the AWS SDK's default credentials, aws:profile and aws:region); steady-state = the AWS provider's own wait (for credentials set only in the provider's config, e.g. aws:assumeRoles), whose error names only the final state",
+    ),
+  ),
   efsBackups: ecs(
     bool(
       "Back up the EFS file system (MySQL and search data) daily with AWS Backup's default plan (35-day retention); false = no backups.",

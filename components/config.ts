@@ -23,6 +23,8 @@ export interface Config extends Omit<
   readonly msTranslatorKey?: pulumi.Output<string>;
   /** ecs only. */
   readonly awsRegion?: string;
+  /** ecs only: `aws:profile`, when set. */
+  readonly awsProfile?: string;
   /** local only: all four registry keys, or none. */
   readonly registry?: {
     readonly server: string;
@@ -71,6 +73,7 @@ export function loadConfig(): Config {
   const replaced = ["mailPassword", "registryPassword", "searchImage", "msTranslatorKey"];
   const plain = Object.fromEntries(Object.entries(v).filter(([k]) => !replaced.includes(k)));
   const awsRegion = new pulumi.Config("aws").get("region");
+  const awsProfile = new pulumi.Config("aws").get("profile");
   return deepFreeze({
     ...(plain as Omit<
       ConfigValues,
@@ -82,6 +85,7 @@ export function loadConfig(): Config {
     msTranslatorKey:
       v.msTranslatorKey === undefined ? undefined : cfg.requireSecret("msTranslatorKey"),
     awsRegion: target === "ecs" ? checkEcs(v, awsRegion) : rejectRegion(awsRegion),
+    awsProfile: target === "ecs" ? awsProfile : undefined,
     registry: target === "local" ? checkLocal(v, cfg) : undefined,
   });
 }

@@ -130,6 +130,8 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
             logRetentionDays: config.logRetentionDays,
             dataBackups: config.efsBackups,
             executeCommand: config.enableExecuteCommand,
+            rolloutWait: config.rolloutWait,
+            awsProfile: config.awsProfile ?? "",
             backupUploadImage: config.backupUploadImage,
           },
   };

@@ -169,6 +169,10 @@ export interface EcsPlacement {
   readonly backupUploadImage: string;
   /** ECS Exec into the tasks (off unless configured). */
   readonly executeCommand: boolean;
+  /** How `up` waits for a deployment: the events watch (rollout.ts) or the provider's wait. */
+  readonly rolloutWait: "events" | "steady-state";
+  /** `aws:profile`, for the events watch's own ECS calls ("" = the default chain). */
+  readonly awsProfile: string;
 }
 
 /** The whole system, as a renderer receives it. */

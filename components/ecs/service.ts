@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import type { HealthCheckSpec, ServiceSpec } from "../spec.js";
 import { containerDefinition, DATA_VOLUME, SCRATCH_VOLUME } from "./container-def.js";
 import { executionRole, storeSecrets, taskRole } from "./iam.js";
+import { ServiceRollout } from "./rollout.js";
 
 /** Inputs of {@link FargateService}. */
 interface FargateServiceArgs {
@@ -22,6 +23,8 @@ interface FargateServiceArgs {
   readonly desiredCount: number;
   /** ECS Exec into the service's tasks. */
   readonly executeCommand: boolean;
+  /** How `up` waits for a deployment to finish (see rollout.ts), and the watch's AWS profile. */
+  readonly rollout: { readonly wait: "events" | "steady-state"; readonly profile: string };
   /** Most tasks the service may run (autoscaling's upper bound): sizes the circuit breaker. */
   readonly maxCount: number;
   /** The ALB's target checks, when the service is behind it. */
@@ -120,14 +123,14 @@ export class FargateService extends pulumi.ComponentResource {
       execution.arn,
       task.arn,
     );
-    const timeout = `${
-      steadyStateTimeout({
-        health: spec.healthCheck,
-        stopGraceSeconds: Math.min(spec.runtime.stopGraceSeconds, 120),
-        maxCount: stateful ? 1 : args.maxCount,
-        loadBalancer: args.loadBalancerChecks,
-      }).minutes
-    }m`;
+    const timeoutMinutes = steadyStateTimeout({
+      health: spec.healthCheck,
+      stopGraceSeconds: Math.min(spec.runtime.stopGraceSeconds, 120),
+      maxCount: stateful ? 1 : args.maxCount,
+      loadBalancer: args.loadBalancerChecks,
+    }).minutes;
+    const timeout = `${timeoutMinutes}m`;
+    const watch = args.rollout.wait === "events";
     const registry =
       args.namespaceId === undefined
         ? undefined
@@ -183,10 +186,10 @@ export class FargateService extends pulumi.ComponentResource {
         propagateTags: "SERVICE",
         enableExecuteCommand: args.executeCommand,
         // `pulumi up` returns only once the service runs its desired count of healthy tasks of
-        // this revision; with the circuit breaker's rollback a failed rollout fails the update
-        // with the deployment's status reason. Services that depend on this one therefore start
-        // after it is healthy, not merely created.
-        waitForSteadyState: true,
+        // this revision: either the ServiceRollout below waits (and a failed rollout fails the
+        // update with the service's events), or, on request, the provider does. Services that
+        // depend on this component therefore start after it is healthy, not merely created.
+        waitForSteadyState: !watch,
       },
       {
         parent: this,
@@ -196,6 +199,22 @@ export class FargateService extends pulumi.ComponentResource {
         customTimeouts: { create: timeout, update: timeout },
       },
     );
+    if (watch) {
+      new ServiceRollout(
+        `${name}-rollout`,
+        {
+          region: args.region,
+          profile: args.rollout.profile,
+          cluster: args.clusterArn,
+          service: service.name,
+          // The service's own output: the watch starts once UpdateService has asked for it.
+          taskDefinition: service.taskDefinition.apply((t) => t ?? ""),
+          timeoutSeconds: timeoutMinutes * 60,
+          pollSeconds: 15,
+        },
+        { parent: this, dependsOn: [service] },
+      );
+    }
     this.serviceName = service.name;
     this.logGroupName = logGroup.name;
     this.taskDefinitionArn = taskDefinition.arn;

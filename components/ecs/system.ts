@@ -101,6 +101,7 @@ export class EcsSystem extends pulumi.ComponentResource {
       subnetIds: network.privateSubnetIds,
       logRetentionDays: ecs.logRetentionDays,
       executeCommand: ecs.executeCommand,
+      rollout: { wait: ecs.rolloutWait, profile: ecs.awsProfile },
     };
     const data = (svc: "mysql" | "search"): FargateService =>
       new FargateService(

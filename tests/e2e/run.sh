@@ -78,6 +78,12 @@ node --import tsx --test --test-reporter=spec --test-concurrency=1 tests/e2e/ima
   rc_contracts=$?
 done_phase
 
+phase "ECS rollout watch (real engine and AWS SDK, local ECS endpoint)"
+rc_rollout=0
+node --import tsx --test --test-reporter=spec --test-concurrency=1 tests/e2e/rollout.test.ts ||
+  rc_rollout=$?
+done_phase
+
 phase "deploy suite (real pulumi up / preview / destroy)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 E2E_APP_PORT="$(free_port)"
@@ -104,6 +110,6 @@ node --import tsx --test --test-reporter=spec --test-concurrency=1 \
   tests/e2e/deploy.test.ts tests/e2e/opensearch.test.ts || rc_deploy=$?
 done_phase
 verdict=passed
-[ "$rc_contracts" = 0 ] && [ "$rc_deploy" = 0 ] || verdict=FAILED
-report "e2e result: $verdict (image contracts exit $rc_contracts, deploy exit $rc_deploy) in $(($(date +%s) - t_all))s"
+[ "$rc_contracts" = 0 ] && [ "$rc_rollout" = 0 ] && [ "$rc_deploy" = 0 ] || verdict=FAILED
+report "e2e result: $verdict (image contracts exit $rc_contracts, rollout watch exit $rc_rollout, deploy exit $rc_deploy) in $(($(date +%s) - t_all))s"
 [ "$verdict" = passed ]

@@ -1,4 +1,4 @@
-// The ecs stack's rollout under Pulumi mocks: every service waits for steady state within a
+// The ecs stack's rollout under Pulumi mocks: every service's rollout is waited for within a
 // timeout that lets the circuit breaker trip and roll back, and the engine orders what the AWS
 // APIs need but no input expresses (internet gateway before the ALB, NAT route before tasks,
 // role policies before task definitions).
@@ -8,6 +8,7 @@ import { steadyStateTimeout } from "../../components/ecs/service.js";
 import { evaluate, find, type Recorded } from "./mocks.js";
 
 const SERVICE = "aws:ecs/service:Service";
+const ROLLOUT = "pulumi-nodejs:dynamic/ecs:ServiceRollout";
 const has = (r: Recorded, ...deps: string[]) => {
   for (const d of deps) assert.ok(r.dependencies.includes(d), `${r.name} waits for ${d}`);
 };
@@ -46,17 +47,56 @@ describe("ecs stack rollout", () => {
     );
   });
 
-  it("waits for every service's steady state, rolling back a failed deployment", () => {
+  it("watches every service's rollout, rolling back a failed deployment", () => {
     const minutes: Record<string, string | undefined> = {};
     for (const svc of ["app", "mysql", "search"]) {
       const s = find(resources, SERVICE, `microblog-${svc}-service`);
-      assert.equal(s.inputs.waitForSteadyState, true, svc);
+      // The events watch waits instead of the provider, so its error can carry the events.
+      assert.equal(s.inputs.waitForSteadyState, false, svc);
       assert.deepEqual(s.inputs.deploymentCircuitBreaker, { enable: true, rollback: true }, svc);
       assert.equal(s.customTimeouts?.create, s.customTimeouts?.update, svc);
       minutes[svc] = s.customTimeouts?.create;
+      const watch = find(resources, ROLLOUT, `microblog-${svc}-rollout`);
+      has(watch, `${SERVICE}::microblog-${svc}-service`);
+      assert.equal(watch.inputs.service, svc);
+      assert.equal(watch.inputs.region, "us-east-1");
+      assert.equal(watch.inputs.profile, "");
+      assert.equal(`${Number(watch.inputs.timeoutSeconds) / 60}m`, s.customTimeouts?.create, svc);
+      // The revision the service was asked to run (the mock echoes the service's inputs).
+      assert.match(String(watch.inputs.taskDefinition), /taskdef|task-definition/, svc);
     }
     // app: (180 + 60 + 150 + ALB 2 × 10 + stop 30 + drain 30) × 4 + 300 = 2180 s.
     assert.deepEqual(minutes, { app: "37m", mysql: "35m", search: "35m" });
+    // The app starts only once both data services' rollouts finished, not merely began.
+    has(
+      find(resources, SERVICE, "microblog-app-service"),
+      `${ROLLOUT}::microblog-mysql-rollout`,
+      `${ROLLOUT}::microblog-search-rollout`,
+    );
+  });
+
+  it("rolloutWait steady-state: the provider waits and no watch is created", async () => {
+    const { resources: plain } = await evaluate("ecs", {
+      rolloutWait: "steady-state",
+      "aws:profile": "ops",
+    });
+    for (const svc of ["app", "mysql", "search"]) {
+      assert.equal(
+        find(plain, SERVICE, `microblog-${svc}-service`).inputs.waitForSteadyState,
+        true,
+      );
+    }
+    assert.equal(plain.filter((r) => r.type === ROLLOUT).length, 0);
+    has(
+      find(plain, SERVICE, "microblog-app-service"),
+      `${SERVICE}::microblog-mysql-service`,
+      `${SERVICE}::microblog-search-service`,
+    );
+  });
+
+  it("the watch uses the AWS provider's profile", async () => {
+    const { resources: withProfile } = await evaluate("ecs", { "aws:profile": "ops" });
+    assert.equal(find(withProfile, ROLLOUT, "microblog-app-rollout").inputs.profile, "ops");
   });
 
   it("creates the internet gateway and public routes before the load balancer", () => {

@@ -73,6 +73,7 @@ describe("ecs stack (AWS Fargate)", () => {
       "aws:ecs/taskDefinition:TaskDefinition": 4,
       "aws:servicediscovery/service:Service": 2,
       "aws:ecs/service:Service": 3,
+      "pulumi-nodejs:dynamic/ecs:ServiceRollout": 3,
       "aws:appautoscaling/target:Target": 1,
       "aws:appautoscaling/policy:Policy": 1,
       // Backups (tests/unit/backup-ecs.test.ts): bucket and its settings, task, schedule.
