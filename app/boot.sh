@@ -66,6 +66,12 @@ while :; do
 done
 # The server handles SIGTERM itself (graceful drain): give the signals back before exec.
 trap - TERM INT
+# Arguments: a one-off command after the migrations instead of the server (an ECS task's command
+# override, which cannot replace the entry point), e.g. `node dist/cli.js reindex`.
+if [ "$#" -gt 0 ]; then
+  echo "boot: running $*"
+  exec "$@"
+fi
 echo "boot: starting web server"
 # A small young generation keeps the resident set well under 200 MB under load; override with
 # NODE_SERVER_FLAGS. (Same defaults as `npm start` and the benchmark.)

@@ -126,3 +126,64 @@ export function freshnessCheck(maxAgeSeconds: number): string[] {
  * restart of a task that runs once per schedule (policy/rules/facts.ts reads the same label).
  */
 export const JOB_LABEL = { name: "microblog.role", value: "job" } as const;
+
+/**
+ * Restore, second container (MySQL image): checks and loads the dump the download container
+ * fetched. Env: the backup job's MySQL settings and password, RESTORE_NAME (the dump's file
+ * name), RESTORE_MODE (`check`: report and stop; `restore`: load), RESTORE_FORCE (1: load even
+ * over posts newer than the dump). Logs `restore: … before users=U posts=P newest=S taken=S` and,
+ * after a load, `… after users=U posts=P`; exit 0 done, 3 refused (newer posts), 1 failed.
+ */
+export const RESTORE_SCRIPT = `set -u
+umask 077
+log() { echo "restore: $(date -u +%Y-%m-%dT%H:%M:%SZ) $*"; }
+case "$RESTORE_NAME" in
+microblog-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.sql.gz) ;;
+*) log "FAILED: $RESTORE_NAME is not a backup's name" && exit 1 ;;
+esac
+dump="$BACKUP_DIR/$RESTORE_NAME"
+tool=$(command -v mariadb || command -v mysql) || { log "FAILED: no mysql client in this image"; exit 1; }
+if [ -n "\${MYSQL_PASSWORD_FILE:-}" ]; then pw=$(cat "$MYSQL_PASSWORD_FILE") || exit 1; else pw=\${MYSQL_PASSWORD:-}; fi
+cnf=$(mktemp "$BACKUP_DIR/.cnf.XXXXXX") || exit 1
+trap 'rm -f "$cnf" "$cnf.rc"' EXIT
+printf '[client]\\nuser=%s\\npassword=%s\\nhost=%s\\nport=%s\\n' "$MYSQL_USER" "$pw" "$MYSQL_HOST" "$MYSQL_PORT" >"$cnf"
+sql() { "$tool" --defaults-extra-file="$cnf" --protocol=tcp -N -B --default-character-set=utf8mb4 "$MYSQL_DATABASE"; }
+# "users posts newest-post-ms"; "- - 0" before the first migration.
+counts() {
+  out=$(echo 'SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM posts), (SELECT COALESCE(MAX(created_at), 0) FROM posts);' | sql 2>/dev/null | tr '\\t' ' ')
+  echo "\${out:-- - 0}"
+}
+stamp=\${RESTORE_NAME#microblog-}
+stamp=\${stamp%Z.sql.gz}
+taken=$(date -u -d "$(echo "$stamp" | sed 's/^\\(....\\)\\(..\\)\\(..\\)T\\(..\\)\\(..\\)\\(..\\)$/\\1-\\2-\\3 \\4:\\5:\\6/')" +%s) || exit 1
+trailer=$(gzip -dc "$dump" 2>/dev/null | tail -n 1)
+if [ "\${trailer#-- Dump completed}" = "$trailer" ]; then
+  log "FAILED: $RESTORE_NAME is not a complete dump (no completion trailer)"
+  exit 1
+fi
+set -- $(counts)
+newest=$(($3 / 1000))
+log "$RESTORE_NAME before users=$1 posts=$2 newest=$newest taken=$taken"
+if [ "$newest" -gt "$taken" ]; then
+  if [ "\${RESTORE_FORCE:-0}" != 1 ]; then
+    log "REFUSED: the database holds posts newer than the backup; they would be lost"
+    exit 3
+  fi
+  log "posts newer than the backup will be lost (forced)"
+fi
+[ "\${RESTORE_MODE:-check}" = restore ] || { log "check passed, nothing changed"; exit 0; }
+{ gzip -dc "$dump"; echo $? >"$cnf.rc"; } | sql
+loaded=$?
+if [ "$loaded" != 0 ] || [ "$(cat "$cnf.rc")" != 0 ]; then
+  log "FAILED: loading $RESTORE_NAME: mysql exit $loaded, gzip exit $(cat "$cnf.rc")"
+  exit 1
+fi
+set -- $(counts)
+log "$RESTORE_NAME after users=$1 posts=$2"
+`;
+
+/** Restore, first container (AWS CLI image): fetches the dump named RESTORE_NAME. */
+export const DOWNLOAD_SCRIPT = `set -eu
+aws s3 cp "s3://$BACKUP_BUCKET/$BACKUP_PREFIX$RESTORE_NAME" "$BACKUP_DIR/$RESTORE_NAME" --only-show-errors
+echo "restore: downloaded $RESTORE_NAME ($(wc -c <"$BACKUP_DIR/$RESTORE_NAME") bytes)"
+`;

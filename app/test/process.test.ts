@@ -73,6 +73,19 @@ describe("processes", () => {
     assert.match(r.out, /configuration error, not retrying/);
   });
 
+  it("boot.sh with arguments migrates, then runs them instead of the server", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "microblog-boot-args-"));
+    const env = { DATABASE_URL: `sqlite:///${dir}/a.db`, DB_WAIT_TIMEOUT: "30" };
+    const r = await run("sh", ["boot.sh", "node", "dist/cli.js", "migrate"], env);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /boot: running node dist\/cli.js migrate/);
+    // The boot's own migration ran first, so the command found nothing left to do.
+    assert.match(r.out, /already up to date/);
+    assert.doesNotMatch(r.out, /starting web server/);
+    const failing = await run("sh", ["boot.sh", "sh", "-c", "exit 7"], env);
+    assert.equal(failing.code, 7, "the command's exit status is the container's");
+  });
+
   it("the CLI explains its usage and refuses reindex without ELASTICSEARCH_URL", async () => {
     const usage = await run(process.execPath, ["dist/cli.js"], {});
     assert.equal(usage.code, 2);

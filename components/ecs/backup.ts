@@ -6,7 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { BACKUP_DIR, JOB_LABEL, UPLOAD_SCRIPT } from "../backup-script.js";
+import {
+  BACKUP_DIR,
+  DOWNLOAD_SCRIPT,
+  JOB_LABEL,
+  RESTORE_SCRIPT,
+  UPLOAD_SCRIPT,
+} from "../backup-script.js";
 import type { BackupSpec } from "../spec.js";
 import { fargateRuntime } from "./container-def.js";
 import { executionRole, storeSecrets, taskRole } from "./iam.js";
@@ -64,8 +70,18 @@ export function uploadPolicy(bucketArn: string): object {
   };
 }
 
-/** The two containers of the backup task. */
-export function backupContainers(inputs: {
+/** The restore task role's only permission: read objects under the dump prefix. */
+export function downloadPolicy(bucketArn: string): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucketArn}/${BACKUP_PREFIX}*` },
+    ],
+  };
+}
+
+/** What the backup and restore tasks' containers are made from. */
+interface JobInputs {
   readonly spec: BackupSpec;
   readonly image: string;
   readonly uploadImage: string;
@@ -73,28 +89,46 @@ export function backupContainers(inputs: {
   readonly passwordArn: string;
   readonly logGroup: string;
   readonly region: string;
-}): ContainerDefinition[] {
+}
+
+/** Settings every container of the two jobs shares: logs, the shared volume, hardening. */
+function jobParts(inputs: JobInputs) {
   const { spec } = inputs;
-  const logs = (prefix: string): ContainerDefinition["logConfiguration"] => ({
-    logDriver: "awslogs",
-    options: {
-      "awslogs-group": inputs.logGroup,
-      "awslogs-region": inputs.region,
-      "awslogs-stream-prefix": prefix,
-    },
-  });
-  const mount = [{ sourceVolume: SHARED_VOLUME, containerPath: BACKUP_DIR, readOnly: false }];
-  // A one-shot task: its containers exit on their own, so no init process.
-  const runtime = fargateRuntime({ ...spec.runtime, init: false });
-  const env = Object.entries(spec.env)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => ({ name, value }));
+  return {
+    logs: (prefix: string): ContainerDefinition["logConfiguration"] => ({
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": inputs.logGroup,
+        "awslogs-region": inputs.region,
+        "awslogs-stream-prefix": prefix,
+      },
+    }),
+    mount: [{ sourceVolume: SHARED_VOLUME, containerPath: BACKUP_DIR, readOnly: false }],
+    // One-shot tasks: their containers exit on their own, so no init process.
+    runtime: fargateRuntime({ ...spec.runtime, init: false }),
+    env: Object.entries(spec.env)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, value]) => ({ name, value })),
+    bucketEnv: [
+      { name: "HOME", value: "/tmp" },
+      { name: "BACKUP_BUCKET", value: inputs.bucket },
+      { name: "BACKUP_DIR", value: BACKUP_DIR },
+      { name: "BACKUP_PREFIX", value: BACKUP_PREFIX },
+    ],
+    label: { [JOB_LABEL.name]: JOB_LABEL.value },
+  };
+}
+
+/** The two containers of the backup task. */
+export function backupContainers(inputs: JobInputs): ContainerDefinition[] {
+  const { spec } = inputs;
+  const { logs, mount, runtime, env, bucketEnv, label } = jobParts(inputs);
   return [
     {
       name: "dump",
       image: inputs.image,
       essential: false,
-      dockerLabels: { [JOB_LABEL.name]: JOB_LABEL.value },
+      dockerLabels: label,
       command: [...spec.onceCommand],
       environment: env,
       secrets: [{ name: "MYSQL_PASSWORD", valueFrom: inputs.passwordArn }],
@@ -108,7 +142,7 @@ export function backupContainers(inputs: {
       name: "upload",
       image: inputs.uploadImage,
       essential: true,
-      dockerLabels: { [JOB_LABEL.name]: JOB_LABEL.value },
+      dockerLabels: label,
       // Not root: the AWS CLI only reads the dump (mode 0644 on the shared volume) and uses the
       // task role's credentials; HOME points at a writable place for its cache.
       user: "1000:1000",
@@ -116,13 +150,53 @@ export function backupContainers(inputs: {
       dependsOn: [{ containerName: "dump", condition: "SUCCESS" }],
       entryPoint: ["sh", "-c"],
       command: [UPLOAD_SCRIPT],
-      environment: [
-        { name: "HOME", value: "/tmp" },
-        { name: "BACKUP_BUCKET", value: inputs.bucket },
-        { name: "BACKUP_DIR", value: BACKUP_DIR },
-        { name: "BACKUP_PREFIX", value: BACKUP_PREFIX },
-      ],
+      environment: bucketEnv,
       logConfiguration: logs("upload"),
+      mountPoints: mount,
+      ...runtime,
+    },
+  ];
+}
+
+/**
+ * The two containers of the restore task (run by scripts/restore-ecs.sh, never scheduled): the
+ * AWS CLI image downloads the dump, then the MySQL image checks it and the database and, in
+ * `restore` mode, loads it. RESTORE_NAME, RESTORE_MODE and RESTORE_FORCE are set per run
+ * through container overrides.
+ */
+export function restoreContainers(inputs: JobInputs): ContainerDefinition[] {
+  const { logs, mount, runtime, env, bucketEnv, label } = jobParts(inputs);
+  const perRun = [
+    { name: "RESTORE_NAME", value: "" },
+    { name: "RESTORE_MODE", value: "check" },
+    { name: "RESTORE_FORCE", value: "0" },
+  ];
+  return [
+    {
+      name: "download",
+      image: inputs.uploadImage,
+      essential: false,
+      dockerLabels: label,
+      // Root (the image's user), with every capability dropped: it writes the dump into the
+      // task volume, which belongs to root.
+      entryPoint: ["sh", "-c"],
+      command: [DOWNLOAD_SCRIPT],
+      environment: [...bucketEnv, ...perRun],
+      logConfiguration: logs("restore-download"),
+      mountPoints: mount,
+      ...runtime,
+    },
+    {
+      name: "load",
+      image: inputs.image,
+      essential: true,
+      dockerLabels: label,
+      dependsOn: [{ containerName: "download", condition: "SUCCESS" }],
+      command: ["sh", "-c", RESTORE_SCRIPT],
+      environment: [...env, ...perRun],
+      secrets: [{ name: "MYSQL_PASSWORD", valueFrom: inputs.passwordArn }],
+      logConfiguration: logs("restore-load"),
+      readonlyRootFilesystem: true,
       mountPoints: mount,
       ...runtime,
     },
@@ -134,6 +208,8 @@ export class EcsBackup extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
   public readonly taskDefinitionArn: pulumi.Output<string>;
+  /** The restore task (scripts/restore-ecs.sh runs it). */
+  public readonly restoreTaskDefinitionArn: pulumi.Output<string>;
 
   constructor(name: string, args: EcsBackupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microblog:ecs:EcsBackup", name, {}, opts);
@@ -217,21 +293,18 @@ export class EcsBackup extends pulumi.ComponentResource {
     const taskRoleArn = pulumi.all([task.arn, upload.id]).apply(([a]) => a);
     const passwordArn = secretArns.MYSQL_PASSWORD;
     if (passwordArn === undefined) throw new Error("the backup needs MYSQL_PASSWORD");
-    const containerDefinitions = pulumi
+    const jobInputs = pulumi
       .all([pulumi.output(spec.image), bucket.bucket, passwordArn, logGroup.name])
-      .apply(([image, bucketName, arn, group]) =>
-        JSON.stringify(
-          backupContainers({
-            spec,
-            image,
-            uploadImage: args.uploadImage,
-            bucket: bucketName,
-            passwordArn: arn,
-            logGroup: group,
-            region: args.region,
-          }),
-        ),
-      );
+      .apply(([image, bucketName, arn, group]): JobInputs => ({
+        spec,
+        image,
+        uploadImage: args.uploadImage,
+        bucket: bucketName,
+        passwordArn: arn,
+        logGroup: group,
+        region: args.region,
+      }));
+    const containerDefinitions = jobInputs.apply((i) => JSON.stringify(backupContainers(i)));
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-taskdef`,
       {
@@ -244,6 +317,32 @@ export class EcsBackup extends pulumi.ComponentResource {
         executionRoleArn: execution.arn,
         taskRoleArn,
         containerDefinitions,
+        volumes: [{ name: SHARED_VOLUME }],
+      },
+      { parent: this },
+    );
+    const restoreTask = taskRole(`${name}-restore`, undefined, false, this);
+    const download = new aws.iam.RolePolicy(
+      `${name}-restore-download`,
+      {
+        role: restoreTask.role.id,
+        policy: bucket.arn.apply((arn) => JSON.stringify(downloadPolicy(arn))),
+      },
+      { parent: this },
+    );
+    // Registered now, run only by scripts/restore-ecs.sh; its ARN waits for the role's policy.
+    const restoreTaskDefinition = new aws.ecs.TaskDefinition(
+      `${name}-restore-taskdef`,
+      {
+        family: `${args.namePrefix}-restore`,
+        cpu: String(TASK_CPU),
+        memory: String(TASK_MEMORY_MB),
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+        runtimePlatform: { cpuArchitecture: args.cpuArchitecture, operatingSystemFamily: "LINUX" },
+        executionRoleArn: execution.arn,
+        taskRoleArn: pulumi.all([restoreTask.arn, download.id]).apply(([a]) => a),
+        containerDefinitions: jobInputs.apply((i) => JSON.stringify(restoreContainers(i))),
         volumes: [{ name: SHARED_VOLUME }],
       },
       { parent: this },
@@ -319,6 +418,7 @@ export class EcsBackup extends pulumi.ComponentResource {
     this.bucketName = bucket.bucket;
     this.logGroupName = logGroup.name;
     this.taskDefinitionArn = taskDefinition.arn;
+    this.restoreTaskDefinitionArn = restoreTaskDefinition.arn;
     this.registerOutputs({ bucketName: this.bucketName, logGroupName: this.logGroupName });
   }
 }

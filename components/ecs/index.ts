@@ -34,6 +34,7 @@ export function ecsTarget(namePrefix: string, systemName: string): Target {
         clusterName: system.clusterName,
         logGroupNames: system.logGroupNames,
         ...(system.backupBucket === undefined ? {} : { backupBucket: system.backupBucket }),
+        ...(system.restore === undefined ? {} : { restore: system.restore }),
       };
     },
   };

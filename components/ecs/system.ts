@@ -11,7 +11,7 @@ import {
   listenerPorts,
   targetHealthInterval,
 } from "./alb.js";
-import { EcsBackup } from "./backup.js";
+import { BACKUP_PREFIX, EcsBackup } from "./backup.js";
 import { EcsNetwork } from "./network.js";
 import { EcsSecurityGroups } from "./security.js";
 import { FargateService } from "./service.js";
@@ -35,6 +35,8 @@ export class EcsSystem extends pulumi.ComponentResource {
   public readonly logGroupNames: pulumi.Output<Record<ServiceName, string>>;
   /** The backup bucket's name; undefined = backups off. */
   public readonly backupBucket?: pulumi.Output<string>;
+  /** What scripts/restore-ecs.sh runs (undefined = backups off). */
+  public readonly restore?: pulumi.Output<RestoreTargets>;
 
   constructor(name: string, args: EcsSystemArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microblog:ecs:EcsSystem", name, {}, opts);
@@ -190,6 +192,26 @@ export class EcsSystem extends pulumi.ComponentResource {
         { parent: this },
       );
       this.backupBucket = backup.bucketName;
+      // Deeply unwrapped: one plain object once every id and ARN is known.
+      this.restore = pulumi.output({
+        cluster: cluster.name,
+        subnets: network.privateSubnetIds,
+        task: {
+          taskDefinition: backup.restoreTaskDefinitionArn,
+          securityGroup: backupSg,
+          logGroup: backup.logGroupName,
+        },
+        bucket: backup.bucketName,
+        prefix: BACKUP_PREFIX,
+        region: ecs.region,
+        app: {
+          service: app.serviceName,
+          container: appSpec.name,
+          taskDefinition: app.taskDefinitionArn,
+          securityGroup: sg.ids.app,
+          logGroup: app.logGroupName,
+        },
+      }) as pulumi.Output<RestoreTargets>;
     }
     this.url = url;
     this.clusterName = cluster.name;
@@ -201,8 +223,26 @@ export class EcsSystem extends pulumi.ComponentResource {
       clusterName: this.clusterName,
       logGroupNames: this.logGroupNames,
       backupBucket: this.backupBucket,
+      restore: this.restore,
     });
   }
+}
+
+/** Where the restore task and the app's reindex run: stack output `restore`. */
+export interface RestoreTargets {
+  readonly cluster: string;
+  readonly subnets: string[];
+  readonly task: { taskDefinition: string; securityGroup: string; logGroup: string };
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly region: string;
+  readonly app: {
+    service: string;
+    container: string;
+    taskDefinition: string;
+    securityGroup: string;
+    logGroup: string;
+  };
 }
 
 function requireData(data: DataSpec | undefined): DataSpec {

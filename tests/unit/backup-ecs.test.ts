@@ -3,7 +3,12 @@
 import assert from "node:assert/strict";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { before, describe, it } from "node:test";
-import { ONCE_SCRIPT, UPLOAD_SCRIPT } from "../../components/backup-script.js";
+import {
+  DOWNLOAD_SCRIPT,
+  ONCE_SCRIPT,
+  RESTORE_SCRIPT,
+  UPLOAD_SCRIPT,
+} from "../../components/backup-script.js";
 import { arn, untagged } from "./ecs-helpers.js";
 import { evaluate, find, ofType, resolve, type Recorded } from "./mocks.js";
 
@@ -286,6 +291,111 @@ describe("ecs backups (defaults)", () => {
     });
   });
 
+  it("registers a restore task: the AWS CLI image downloads, the MySQL image checks and loads", () => {
+    const td = find(
+      resources,
+      "aws:ecs/taskDefinition:TaskDefinition",
+      "microblog-backup-restore-taskdef",
+    );
+    const { containerDefinitions, ...rest } = untagged(td);
+    assert.deepEqual(rest, {
+      family: "microblog-infra-ecs-restore",
+      cpu: "256",
+      memory: "512",
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["FARGATE"],
+      runtimePlatform: { cpuArchitecture: "X86_64", operatingSystemFamily: "LINUX" },
+      // The backup's execution role: it reads the same password and nothing else.
+      executionRoleArn: arn("microblog-backup-execution"),
+      taskRoleArn: arn("microblog-backup-restore-task"),
+      volumes: [{ name: "backups" }],
+    });
+    const [download, load] = JSON.parse(String(containerDefinitions)) as ContainerDefinition[];
+    const perRun = [
+      { name: "RESTORE_NAME", value: "" },
+      { name: "RESTORE_MODE", value: "check" },
+      { name: "RESTORE_FORCE", value: "0" },
+    ];
+    assert.equal(download?.name, "download");
+    assert.equal(download?.essential, false);
+    assert.deepEqual(download?.entryPoint, ["sh", "-c"]);
+    assert.deepEqual(download?.command, [DOWNLOAD_SCRIPT]);
+    assert.deepEqual(download?.environment?.slice(-3), perRun);
+    assert.deepEqual(download?.secrets, undefined, "the download needs no database password");
+    assert.equal(load?.name, "load");
+    assert.equal(load?.essential, true, "the load's exit code is the task's verdict");
+    assert.deepEqual(load?.dependsOn, [{ containerName: "download", condition: "SUCCESS" }]);
+    assert.deepEqual(load?.command, ["sh", "-c", RESTORE_SCRIPT]);
+    assert.deepEqual(load?.environment?.slice(-3), perRun);
+    assert.deepEqual(load?.secrets, [
+      { name: "MYSQL_PASSWORD", valueFrom: arn("microblog-backup-mysql-password") },
+    ]);
+    assert.equal(load?.readonlyRootFilesystem, true);
+    // The same hardening as the scheduled dump: no init, every capability it does not need dropped.
+    const backupTd = find(
+      resources,
+      "aws:ecs/taskDefinition:TaskDefinition",
+      "microblog-backup-taskdef",
+    );
+    const [dump] = JSON.parse(
+      String(backupTd.inputs.containerDefinitions),
+    ) as ContainerDefinition[];
+    assert.ok((dump?.linuxParameters?.capabilities?.drop?.length ?? 0) > 0);
+    for (const c of [download, load]) {
+      assert.deepEqual(c?.linuxParameters, dump?.linuxParameters, c?.name);
+      assert.equal(c?.logConfiguration?.options?.["awslogs-stream-prefix"], `restore-${c?.name}`);
+    }
+  });
+
+  it("lets the restore task read dumps under mysql/ and nothing else", () => {
+    const policies = ofType(resources, "aws:iam/rolePolicy:RolePolicy").filter(
+      (r) => r.inputs.role === "microblog-backup-restore-task-id",
+    );
+    assert.deepEqual(
+      policies.map((p) => JSON.parse(String(p.inputs.policy)) as unknown),
+      [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: ["s3:GetObject"], Resource: `${arn(BUCKET)}/mysql/*` },
+          ],
+        },
+      ],
+    );
+    // Nothing schedules it: scripts/restore-ecs.sh runs it.
+    const schedule = find(
+      resources,
+      "aws:scheduler/schedule:Schedule",
+      "microblog-backup-schedule",
+    );
+    assert.doesNotMatch(JSON.stringify(schedule.inputs), /restore/);
+  });
+
+  it("exports where scripts/restore-ecs.sh runs the restore and the reindex", async () => {
+    const restore = (await resolve(outputs.restore)).value as Record<string, unknown>;
+    assert.deepEqual(Object.keys(restore).sort(), [
+      "app",
+      "bucket",
+      "cluster",
+      "prefix",
+      "region",
+      "subnets",
+      "task",
+    ]);
+    assert.equal(restore.prefix, "mysql/");
+    assert.equal(restore.region, "us-east-1");
+    assert.equal(restore.bucket, `${BUCKET}-1234567`);
+    assert.deepEqual(Object.keys(restore.app as object).sort(), [
+      "container",
+      "logGroup",
+      "securityGroup",
+      "service",
+      "taskDefinition",
+    ]);
+    assert.equal((restore.app as { container: string }).container, "app");
+    assert.equal((restore.subnets as string[]).length, 2);
+  });
+
   it("exports the bucket name", async () => {
     assert.deepEqual(await resolve(outputs.backupBucket), {
       value: `${BUCKET}-1234567`,
@@ -323,6 +433,7 @@ describe("ecs backup variations", () => {
       [],
     );
     assert.equal(outputs.backupBucket, undefined);
+    assert.equal(outputs.restore, undefined);
   });
 
   it("runs the dump on arm64 when the platform is", async () => {
