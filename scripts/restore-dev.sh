@@ -17,44 +17,15 @@
 set -euo pipefail
 
 STACK="${MICROBLOG_STACK:-dev}"
-BACKUP=""
-FORCE=0
-YES=0
-DRY_RUN=0
-OUTPUTS_FILE=""
 HEALTH_TIMEOUT="${MICROBLOG_RESTORE_HEALTH_TIMEOUT:-300}"
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 }
 SCRIPT=restore-dev
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-while [ $# -gt 0 ]; do
-  case "$1" in
-  --backup)
-    [ $# -ge 2 ] || { usage >&2 && exit 2; }
-    BACKUP="$2"
-    shift
-    ;;
-  --force) FORCE=1 ;;
-  --yes) YES=1 ;;
-  --dry-run) DRY_RUN=1 ;;
-  --stack)
-    [ $# -ge 2 ] || { usage >&2 && exit 2; }
-    STACK="$2"
-    shift
-    ;;
-  --outputs-file)
-    [ $# -ge 2 ] || { usage >&2 && exit 2; }
-    OUTPUTS_FILE="$2"
-    shift
-    ;;
-  -h | --help) usage && exit 0 ;;
-  *) usage >&2 && exit 2 ;;
-  esac
-  shift
-done
+restore_options "$@"
 
 # Stack outputs, the same state and passphrase defaults as scripts/up-dev.sh.
 stack_outputs() {
@@ -96,14 +67,7 @@ mapfile -t dumps < <(
     if [[ "$f" =~ $DUMP_RE ]]; then echo "$f"; fi
   done | sort
 )
-[ "${#dumps[@]}" -gt 0 ] || die "no backups in $BACKUP_AT (container $BACKUP_CT)"
-if [ -z "$BACKUP" ]; then
-  BACKUP="${dumps[${#dumps[@]} - 1]}"
-else
-  found=0
-  for d in "${dumps[@]}"; do [ "$d" = "$BACKUP" ] && found=1; done
-  [ "$found" = 1 ] || die "no backup named $BACKUP in $BACKUP_AT; have: ${dumps[*]}"
-fi
+pick_backup "$BACKUP_AT (container $BACKUP_CT)" "${dumps[@]}"
 # microblog-20260102T030405Z.sql.gz → 2026-01-02 03:04:05 UTC
 stamp="${BACKUP#microblog-}"
 stamp="${stamp%Z.sql.gz}"
@@ -149,17 +113,7 @@ if [ "$DRY_RUN" = 1 ]; then
   echo "restore-dev: dry run, nothing changed"
   exit 0
 fi
-if [ "$YES" != 1 ]; then
-  if [ ! -t 0 ]; then
-    echo "restore-dev: refused: no terminal to confirm on; pass --yes" >&2
-    exit 3
-  fi
-  read -r -p "Restore $BACKUP into $MYSQL_CT? [y/N] " answer
-  case "$answer" in
-  y | Y | yes) ;;
-  *) echo "restore-dev: cancelled" >&2 && exit 3 ;;
-  esac
-fi
+confirm "Restore $BACKUP into $MYSQL_CT?"
 
 started=$(date +%s)
 echo "restore-dev: stopping $APP_CT (no writes during the restore)"

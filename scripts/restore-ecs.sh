@@ -21,45 +21,16 @@
 set -euo pipefail
 
 STACK="${MICROBLOG_STACK:-ecs}"
-BACKUP=""
-FORCE=0
-YES=0
-DRY_RUN=0
-OUTPUTS_FILE=""
 TASK_TIMEOUT="${MICROBLOG_RESTORE_TASK_TIMEOUT:-3600}"
 POLL="${MICROBLOG_RESTORE_POLL_SECONDS:-10}"
 
 usage() {
-  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 }
 SCRIPT=restore-ecs
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-while [ $# -gt 0 ]; do
-  case "$1" in
-  --backup)
-    [ $# -ge 2 ] || { usage >&2 && exit 2; }
-    BACKUP="$2"
-    shift
-    ;;
-  --force) FORCE=1 ;;
-  --yes) YES=1 ;;
-  --dry-run) DRY_RUN=1 ;;
-  --stack)
-    [ $# -ge 2 ] || { usage >&2 && exit 2; }
-    STACK="$2"
-    shift
-    ;;
-  --outputs-file)
-    [ $# -ge 2 ] || { usage >&2 && exit 2; }
-    OUTPUTS_FILE="$2"
-    shift
-    ;;
-  -h | --help) usage && exit 0 ;;
-  *) usage >&2 && exit 2 ;;
-  esac
-  shift
-done
+restore_options "$@"
 command -v aws >/dev/null || die "no aws on PATH: install the AWS CLI v2"
 command -v node >/dev/null || die "no node on PATH"
 
@@ -115,14 +86,7 @@ mapfile -t dumps < <(
   json "$WORK/list.json" '(o.Contents || []).map((c) => c.Key.slice('"${#PREFIX}"'))' |
     while read -r f; do if [[ "$f" =~ $DUMP_RE ]]; then echo "$f"; fi; done | sort
 )
-[ "${#dumps[@]}" -gt 0 ] || die "no backups in s3://$BUCKET/$PREFIX"
-if [ -z "$BACKUP" ]; then
-  BACKUP="${dumps[${#dumps[@]} - 1]}"
-else
-  found=0
-  for d in "${dumps[@]}"; do [ "$d" = "$BACKUP" ] && found=1; done
-  [ "$found" = 1 ] || die "no backup named $BACKUP in s3://$BUCKET/$PREFIX; have: ${dumps[*]}"
-fi
+pick_backup "s3://$BUCKET/$PREFIX" "${dumps[@]}"
 
 # run_task WHAT REQUEST-EXPR ARGS...: starts one Fargate task, waits until it stops, leaves its
 # description in $WORK/WHAT.task.json and prints its task id.
@@ -210,17 +174,7 @@ if [ "$DRY_RUN" = 1 ]; then
   echo "restore-ecs: dry run, nothing changed"
   exit 0
 fi
-if [ "$YES" != 1 ]; then
-  if [ ! -t 0 ]; then
-    echo "restore-ecs: refused: no terminal to confirm on; pass --yes" >&2
-    exit 3
-  fi
-  read -r -p "Restore $BACKUP into stack $STACK? [y/N] " answer
-  case "$answer" in
-  y | Y | yes) ;;
-  *) echo "restore-ecs: cancelled" >&2 && exit 3 ;;
-  esac
-fi
+confirm "Restore $BACKUP into stack $STACK?"
 
 started=$(date +%s)
 SCALABLE='({ ServiceNamespace: "ecs", ResourceId: "service/" + r.cluster + "/" + r.app.service,

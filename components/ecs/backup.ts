@@ -304,23 +304,32 @@ export class EcsBackup extends pulumi.ComponentResource {
         logGroup: group,
         region: args.region,
       }));
-    const containerDefinitions = jobInputs.apply((i) => JSON.stringify(backupContainers(i)));
-    const taskDefinition = new aws.ecs.TaskDefinition(
-      `${name}-taskdef`,
-      {
-        family: `${args.namePrefix}-backup`,
-        cpu: String(TASK_CPU),
-        memory: String(TASK_MEMORY_MB),
-        networkMode: "awsvpc",
-        requiresCompatibilities: ["FARGATE"],
-        runtimePlatform: { cpuArchitecture: args.cpuArchitecture, operatingSystemFamily: "LINUX" },
-        executionRoleArn: execution.arn,
-        taskRoleArn,
-        containerDefinitions,
-        volumes: [{ name: SHARED_VOLUME }],
-      },
-      { parent: this },
-    );
+    // Both jobs: the smallest Fargate size, the shared task volume, the backup's execution role.
+    const jobTaskDefinition = (
+      job: "backup" | "restore",
+      taskRoleArn: pulumi.Input<string>,
+      containers: (i: JobInputs) => ContainerDefinition[],
+    ) =>
+      new aws.ecs.TaskDefinition(
+        job === "backup" ? `${name}-taskdef` : `${name}-${job}-taskdef`,
+        {
+          family: `${args.namePrefix}-${job}`,
+          cpu: String(TASK_CPU),
+          memory: String(TASK_MEMORY_MB),
+          networkMode: "awsvpc",
+          requiresCompatibilities: ["FARGATE"],
+          runtimePlatform: {
+            cpuArchitecture: args.cpuArchitecture,
+            operatingSystemFamily: "LINUX",
+          },
+          executionRoleArn: execution.arn,
+          taskRoleArn,
+          containerDefinitions: jobInputs.apply((i) => JSON.stringify(containers(i))),
+          volumes: [{ name: SHARED_VOLUME }],
+        },
+        { parent: this },
+      );
+    const taskDefinition = jobTaskDefinition("backup", taskRoleArn, backupContainers);
     const restoreTask = taskRole(`${name}-restore`, undefined, false, this);
     const download = new aws.iam.RolePolicy(
       `${name}-restore-download`,
@@ -331,21 +340,10 @@ export class EcsBackup extends pulumi.ComponentResource {
       { parent: this },
     );
     // Registered now, run only by scripts/restore-ecs.sh; its ARN waits for the role's policy.
-    const restoreTaskDefinition = new aws.ecs.TaskDefinition(
-      `${name}-restore-taskdef`,
-      {
-        family: `${args.namePrefix}-restore`,
-        cpu: String(TASK_CPU),
-        memory: String(TASK_MEMORY_MB),
-        networkMode: "awsvpc",
-        requiresCompatibilities: ["FARGATE"],
-        runtimePlatform: { cpuArchitecture: args.cpuArchitecture, operatingSystemFamily: "LINUX" },
-        executionRoleArn: execution.arn,
-        taskRoleArn: pulumi.all([restoreTask.arn, download.id]).apply(([a]) => a),
-        containerDefinitions: jobInputs.apply((i) => JSON.stringify(restoreContainers(i))),
-        volumes: [{ name: SHARED_VOLUME }],
-      },
-      { parent: this },
+    const restoreTaskDefinition = jobTaskDefinition(
+      "restore",
+      pulumi.all([restoreTask.arn, download.id]).apply(([a]) => a),
+      restoreContainers,
     );
     const schedulerRole = new aws.iam.Role(
       `${name}-scheduler`,

@@ -5,15 +5,12 @@
 // each into otherwise valid requests and must be caught. No Python, no pass: a venv that cannot
 // be built fails every test here.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { before, describe, it } from "node:test";
 import { evaluate, type Override } from "../unit/mocks.js";
 import { buildRequests, MAPPED_TYPES, type ApiRequest } from "./requests.js";
-import { botocoreVersion, ensureVenv } from "./venv.js";
+import { botocoreVersion, validateRequests, type ValidationReport } from "./venv.js";
 
-const VALIDATOR = fileURLToPath(new URL("./validate.py", import.meta.url));
 const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
 const EXISTING_VPC = {
   vpcId: "vpc-0123456789abcdef0",
@@ -280,21 +277,13 @@ interface Result {
   errors: string[];
   checks: number;
 }
-interface Report {
-  botocore: string;
-  python: string;
-  results: Result[];
-  checks: number;
-  operations: string[];
-  unverifiedActions: string[];
-}
 
 const CONTROL_PREFIX = "negative-control";
 
 describe("AWS API requests of the ecs stack against botocore's service models", () => {
   const byVariation = new Map<string, ApiRequest[]>();
   const results = new Map<string, Result>();
-  let report: Report;
+  let report: ValidationReport;
   /** Why the venv, the evaluation or the validator failed: every test then fails with it. */
   let setupError: Error | undefined;
   const ready = (): void => {
@@ -312,8 +301,6 @@ describe("AWS API requests of the ecs stack against botocore's service models", 
 
   async function setup(): Promise<void> {
     const started = Date.now();
-    // Throws (and so fails every test below) when the venv cannot be built.
-    const python = ensureVenv((line) => console.log(line));
     for (const [label, overrides] of Object.entries(VARIATIONS)) {
       const { resources } = await evaluate("ecs", overrides);
       const requests = buildRequests(label, resources);
@@ -333,17 +320,8 @@ describe("AWS API requests of the ecs stack against botocore's service models", 
       writeFileSync(process.env.AWS_MODELS_DUMP, JSON.stringify(all, null, 2));
       console.log(`aws-models: requests written to ${process.env.AWS_MODELS_DUMP}`);
     }
-    const res = spawnSync(python, [VALIDATOR], {
-      input: JSON.stringify({ requests: all }),
-      encoding: "utf8",
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    if (res.error !== undefined || res.status !== 0) {
-      throw new Error(
-        `validate.py failed: ${res.error?.message ?? `exit ${res.status}`}\n${res.stderr}`,
-      );
-    }
-    report = JSON.parse(res.stdout) as Report;
+    // Throws (and so fails every test below) when the venv cannot be built.
+    report = validateRequests(all, (line) => console.log(line));
     for (const r of report.results) results.set(r.id, r);
     const valid = all.length - controls.length;
     console.log(

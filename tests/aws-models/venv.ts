@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const REQUIREMENTS = join(HERE, "requirements.txt");
+const VALIDATOR = join(HERE, "validate.py");
 
 /** The botocore version pinned in requirements.txt. */
 export function botocoreVersion(): string {
@@ -78,6 +79,42 @@ export function ensureVenv(log: (line: string) => void = console.log): string {
   if (found !== version) throw new Error(`aws-models: venv has botocore ${found}, want ${version}`);
   log(`aws-models: botocore ${found} (${python})`);
   return python;
+}
+
+/** One request as validate.py reads it. */
+export interface ModelRequest {
+  readonly id: string;
+  readonly service: string;
+  readonly operation: string;
+  readonly params: Record<string, unknown>;
+}
+
+/** What validate.py answers (see its docstring). */
+export interface ValidationReport {
+  readonly botocore: string;
+  readonly python: string;
+  readonly results: { id: string; errors: string[]; checks: number }[];
+  readonly operations: string[];
+  readonly checks: number;
+  readonly unverifiedActions: string[];
+}
+
+/** Runs validate.py on `requests` in the pinned venv; throws when it cannot judge them. */
+export function validateRequests(
+  requests: readonly ModelRequest[],
+  log: (line: string) => void = () => undefined,
+): ValidationReport {
+  const res = spawnSync(ensureVenv(log), [VALIDATOR], {
+    input: JSON.stringify({ requests }),
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (res.error !== undefined || res.status !== 0) {
+    throw new Error(
+      `validate.py failed: ${res.error?.message ?? `exit ${res.status}`}\n${res.stderr}`,
+    );
+  }
+  return JSON.parse(res.stdout) as ValidationReport;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) ensureVenv();

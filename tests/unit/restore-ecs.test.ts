@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { ensureVenv } from "../aws-models/venv.js";
+import { validateRequests } from "../aws-models/venv.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const CLUSTER = "microblog-infra-ecs";
@@ -217,16 +217,7 @@ describe("restore-ecs.sh (scripted aws CLI)", () => {
       operation: "UpdateService",
       params: { cluster: CLUSTER, service: "app", desiredCount: "0" } as never,
     });
-    const res = spawnSync(
-      ensureVenv(() => undefined),
-      [join(REPO, "tests/aws-models/validate.py")],
-      {
-        input: JSON.stringify({ requests }),
-        encoding: "utf8",
-      },
-    );
-    assert.equal(res.status, 0, res.stderr);
-    const report = JSON.parse(res.stdout) as { results: { id: string; errors: string[] }[] };
+    const report = validateRequests(requests);
     const bad = report.results.filter((r) => r.errors.length > 0);
     assert.deepEqual(
       bad.map((r) => r.id),
