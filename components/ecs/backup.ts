@@ -33,6 +33,15 @@ interface EcsBackupArgs {
   readonly uploadImage: string;
   /** Bucket deletion protection (the data's `protect`). */
   readonly protect: boolean;
+  /**
+   * Managed database: its host and the RDS-managed secret (the dump then reads the password by
+   * reference, `<arn>:password::`, and the execution role may read exactly that secret).
+   */
+  readonly database?: {
+    readonly host: pulumi.Output<string>;
+    readonly secretArn: pulumi.Output<string>;
+    readonly passwordValueFrom: pulumi.Output<string>;
+  };
   /** The schedule starts only once MySQL runs. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -71,6 +80,8 @@ export function backupContainers(inputs: {
   readonly uploadImage: string;
   readonly bucket: string;
   readonly passwordArn: string;
+  /** Env the renderer adds (the managed database's host). */
+  readonly extraEnv?: Readonly<Record<string, string>>;
   readonly logGroup: string;
   readonly region: string;
 }): ContainerDefinition[] {
@@ -86,7 +97,7 @@ export function backupContainers(inputs: {
   const mount = [{ sourceVolume: SHARED_VOLUME, containerPath: BACKUP_DIR, readOnly: false }];
   // A one-shot task: its containers exit on their own, so no init process.
   const runtime = fargateRuntime({ ...spec.runtime, init: false });
-  const env = Object.entries(spec.env)
+  const env = Object.entries({ ...spec.env, ...inputs.extraEnv })
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => ({ name, value }));
   return [
@@ -203,7 +214,12 @@ export class EcsBackup extends pulumi.ComponentResource {
       { parent: this },
     );
     const secretArns = storeSecrets(name, spec.secretEnv, this);
-    const execution = executionRole(name, Object.values(secretArns), this);
+    const db = args.database;
+    const execution = executionRole(
+      name,
+      [...Object.values(secretArns), ...(db === undefined ? [] : [db.secretArn])],
+      this,
+    );
     const task = taskRole(name, undefined, false, this);
     const upload = new aws.iam.RolePolicy(
       `${name}-upload`,
@@ -215,11 +231,12 @@ export class EcsBackup extends pulumi.ComponentResource {
     );
     // The task definition names the role, not its policy: the ARN waits for the policy.
     const taskRoleArn = pulumi.all([task.arn, upload.id]).apply(([a]) => a);
-    const passwordArn = secretArns.MYSQL_PASSWORD;
+    const passwordArn = db?.passwordValueFrom ?? secretArns.MYSQL_PASSWORD;
     if (passwordArn === undefined) throw new Error("the backup needs MYSQL_PASSWORD");
+    const host = db?.host ?? pulumi.output("");
     const containerDefinitions = pulumi
-      .all([pulumi.output(spec.image), bucket.bucket, passwordArn, logGroup.name])
-      .apply(([image, bucketName, arn, group]) =>
+      .all([pulumi.output(spec.image), bucket.bucket, passwordArn, logGroup.name, host])
+      .apply(([image, bucketName, arn, group, dbHost]) =>
         JSON.stringify(
           backupContainers({
             spec,
@@ -227,6 +244,7 @@ export class EcsBackup extends pulumi.ComponentResource {
             uploadImage: args.uploadImage,
             bucket: bucketName,
             passwordArn: arn,
+            extraEnv: db === undefined ? undefined : { MYSQL_HOST: dbHost },
             logGroup: group,
             region: args.region,
           }),

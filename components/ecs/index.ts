@@ -34,6 +34,10 @@ export function ecsTarget(namePrefix: string, systemName: string): Target {
         clusterName: system.clusterName,
         logGroupNames: system.logGroupNames,
         ...(system.backupBucket === undefined ? {} : { backupBucket: system.backupBucket }),
+        ...(system.databaseAddress === undefined
+          ? {}
+          : { databaseAddress: system.databaseAddress }),
+        ...(system.searchEndpoint === undefined ? {} : { searchEndpoint: system.searchEndpoint }),
       };
     },
   };

@@ -11,6 +11,16 @@ interface FargateServiceArgs {
   readonly spec: ServiceSpec;
   /** Env whose values come from other resources (the app's public URL). */
   readonly extraEnv?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Secrets that live elsewhere (the RDS-managed secret): env var name → the secret's ARN and
+   * the `valueFrom` reference (e.g. `<arn>:password::`); the execution role may read each one.
+   */
+  readonly extraSecrets?: Readonly<
+    Record<
+      string,
+      { readonly secretArn: pulumi.Output<string>; readonly valueFrom: pulumi.Output<string> }
+    >
+  >;
   readonly namePrefix: string;
   readonly clusterArn: pulumi.Input<string>;
   readonly cpu: number;
@@ -103,7 +113,12 @@ export class FargateService extends pulumi.ComponentResource {
       { parent: this },
     );
     const secretArns = storeSecrets(name, spec.secretEnv, this);
-    const execution = executionRole(name, Object.values(secretArns), this);
+    const extraSecrets = args.extraSecrets ?? {};
+    const execution = executionRole(
+      name,
+      [...Object.values(secretArns), ...Object.values(extraSecrets).map((s) => s.secretArn)],
+      this,
+    );
     const task = taskRole(
       name,
       args.efs === undefined
@@ -213,14 +228,18 @@ export class FargateService extends pulumi.ComponentResource {
   ): aws.ecs.TaskDefinition {
     const { spec } = args;
     const secretNames = Object.keys(secretArns).sort();
+    const extraNames = Object.keys(args.extraSecrets ?? {}).sort();
     const containerDefinitions = pulumi.output(args.extraEnv ?? {}).apply((extraEnv) =>
       pulumi
         .all([
           pulumi.output(spec.image),
           logGroup,
           ...secretNames.map((k) => secretArns[k] as pulumi.Output<string>),
+          ...extraNames.map(
+            (k) => (args.extraSecrets ?? {})[k]?.valueFrom as pulumi.Output<string>,
+          ),
         ])
-        .apply(([image, group, ...arns]) =>
+        .apply(([image, group, ...refs]) =>
           JSON.stringify([
             containerDefinition({
               spec,
@@ -228,7 +247,10 @@ export class FargateService extends pulumi.ComponentResource {
               extraEnv,
               logGroup: group as string,
               region: args.region,
-              secretArns: Object.fromEntries(secretNames.map((k, i) => [k, arns[i] as string])),
+              secretArns: Object.fromEntries(secretNames.map((k, i) => [k, refs[i] as string])),
+              extraSecrets: Object.fromEntries(
+                extraNames.map((k, i) => [k, refs[secretNames.length + i] as string]),
+              ),
             }),
           ]),
         ),
