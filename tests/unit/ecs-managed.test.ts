@@ -1,0 +1,294 @@
+// dataServices: managed on the ecs stack, under Pulumi mocks: RDS for MySQL and an OpenSearch
+// domain in place of the data tasks, checked for what a reviewer would ask of them: no public
+// access, encryption, backups, least-privilege access, and the app's unchanged env contract.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { containers } from "./ecs-helpers.js";
+import { evaluate, find, ofType, resolve, type Recorded } from "./mocks.js";
+
+const RDS = "aws:rds/instance:Instance";
+const DOMAIN = "aws:opensearch/domain:Domain";
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const RDS_SECRET =
+  "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-AbC123";
+
+const managed = { dataServices: "managed" };
+
+/** Ingress rules into a security group, as [peer group id or CIDR, port]. */
+function ingressInto(resources: readonly Recorded[], group: string): [string, number][] {
+  return ofType(resources, INGRESS)
+    .filter((r) => r.inputs.securityGroupId === `${group}-id`)
+    .map((r) => [
+      String(r.inputs.referencedSecurityGroupId ?? r.inputs.cidrIpv4),
+      Number(r.inputs.fromPort),
+    ]);
+}
+
+describe("ecs stack with managed data services", () => {
+  it("creates RDS and OpenSearch in place of the data tasks and their EFS", async () => {
+    const { resources } = await evaluate("ecs", { ...managed, retainContainerData: "false" });
+    const services = ofType(resources, "aws:ecs/service:Service").map((r) => r.inputs.name);
+    assert.deepEqual(services, ["app"]);
+    assert.equal(ofType(resources, "aws:efs/fileSystem:FileSystem").length, 0);
+    assert.equal(ofType(resources, "aws:efs/accessPoint:AccessPoint").length, 0);
+    assert.equal(ofType(resources, RDS).length, 1);
+    assert.equal(ofType(resources, DOMAIN).length, 1);
+    assert.equal(ofType(resources, "aws:opensearch/domainPolicy:DomainPolicy").length, 1);
+    // The containers stack has neither.
+    const { resources: plain } = await evaluate("ecs");
+    assert.equal(ofType(plain, RDS).length + ofType(plain, DOMAIN).length, 0);
+  });
+
+  it("runs MySQL 8.4 private, encrypted, backed up, with an RDS-managed password", async () => {
+    const { resources } = await evaluate("ecs", managed);
+    const db = find(resources, RDS, "microblog-rds-db").inputs;
+    assert.equal(db.engine, "mysql");
+    assert.equal(db.engineVersion, "8.4");
+    assert.equal(db.instanceClass, "db.t4g.micro");
+    assert.equal(db.allocatedStorage, 20);
+    assert.equal(db.publiclyAccessible, false);
+    assert.equal(db.storageEncrypted, true);
+    assert.equal(db.manageMasterUserPassword, true);
+    assert.equal(db.password, undefined, "no password of ours in the program or state");
+    assert.equal(db.backupRetentionPeriod, 7);
+    assert.equal(db.copyTagsToSnapshot, true);
+    assert.equal(db.multiAz, false);
+    assert.deepEqual(db.vpcSecurityGroupIds, ["microblog-sg-mysql-id"]);
+    const subnets = find(resources, "aws:rds/subnetGroup:SubnetGroup", "microblog-rds-subnets");
+    assert.deepEqual(subnets.inputs.subnetIds, [
+      "microblog-net-private-0-id",
+      "microblog-net-private-1-id",
+    ]);
+    assert.equal(db.dbSubnetGroupName, "microblog-rds-subnets-1234567");
+    // TLS required on the server side too.
+    const params = find(resources, "aws:rds/parameterGroup:ParameterGroup", "microblog-rds-params");
+    assert.equal(params.inputs.family, "mysql8.4");
+    assert.deepEqual(params.inputs.parameters, [{ name: "require_secure_transport", value: "1" }]);
+  });
+
+  it("follows dataProtect: deletion protection and a final snapshot, or neither", async () => {
+    const open = find(
+      (await evaluate("ecs", { ...managed, dataProtect: "false" })).resources,
+      RDS,
+      "microblog-rds-db",
+    );
+    assert.equal(open.inputs.deletionProtection, false);
+    assert.equal(open.inputs.skipFinalSnapshot, true);
+    assert.equal(open.inputs.finalSnapshotIdentifier, undefined);
+    assert.equal(open.protect, false);
+    const shut = find(
+      (await evaluate("ecs", { ...managed, dataProtect: "true" })).resources,
+      RDS,
+      "microblog-rds-db",
+    );
+    assert.equal(shut.inputs.deletionProtection, true);
+    assert.equal(shut.inputs.skipFinalSnapshot, false);
+    assert.equal(shut.inputs.finalSnapshotIdentifier, "microblog-infra-ecs-final");
+    assert.equal(shut.protect, true);
+  });
+
+  it("takes the sizes, Multi-AZ and retention from config", async () => {
+    const { resources } = await evaluate("ecs", {
+      ...managed,
+      dbInstanceClass: "db.m7g.large",
+      dbAllocatedStorageGb: "100",
+      dbMultiAz: "true",
+      dbBackupRetentionDays: "35",
+      searchInstanceType: "m7g.large.search",
+      searchVolumeGb: "50",
+    });
+    const db = find(resources, RDS, "microblog-rds-db").inputs;
+    assert.deepEqual(
+      [db.instanceClass, db.allocatedStorage, db.multiAz, db.backupRetentionPeriod],
+      ["db.m7g.large", 100, true, 35],
+    );
+    const domain = find(resources, DOMAIN, "microblog-opensearch-domain").inputs;
+    assert.equal(
+      (domain.clusterConfig as { instanceType: string }).instanceType,
+      "m7g.large.search",
+    );
+    assert.equal((domain.ebsOptions as { volumeSize: number }).volumeSize, 50);
+  });
+
+  it("runs an OpenSearch domain in the VPC only, encrypted at rest and in transit", async () => {
+    const { resources } = await evaluate("ecs", managed);
+    const d = find(resources, DOMAIN, "microblog-opensearch-domain").inputs;
+    assert.equal(d.domainName, "microblog-infra-ecs");
+    assert.match(String(d.engineVersion), /^OpenSearch_2\.\d+$/);
+    assert.deepEqual(d.vpcOptions, {
+      subnetIds: ["microblog-net-private-0-id"],
+      securityGroupIds: ["microblog-sg-search-id"],
+    });
+    assert.deepEqual(d.encryptAtRest, { enabled: true });
+    assert.deepEqual(d.nodeToNodeEncryption, { enabled: true });
+    assert.deepEqual(d.domainEndpointOptions, {
+      enforceHttps: true,
+      tlsSecurityPolicy: "Policy-Min-TLS-1-2-PFS-2023-10",
+    });
+    // No access policy on the domain itself: the separate policy names the app's role alone.
+    assert.equal(d.accessPolicies, undefined);
+    assert.equal(d.advancedSecurityOptions, undefined);
+  });
+
+  it("lets only the app's task role call the domain, with the app's HTTP methods", async () => {
+    const { resources } = await evaluate("ecs", managed);
+    const p = find(
+      resources,
+      "aws:opensearch/domainPolicy:DomainPolicy",
+      "microblog-opensearch-policy",
+    );
+    assert.equal(p.inputs.domainName, "microblog-infra-ecs");
+    const doc = JSON.parse(String(p.inputs.accessPolicies)) as {
+      Statement: { Effect: string; Principal: unknown; Action: string[]; Resource: string }[];
+    };
+    assert.equal(doc.Statement.length, 1);
+    const [st] = doc.Statement;
+    assert.equal(st?.Effect, "Allow");
+    assert.deepEqual(st?.Principal, {
+      AWS: "arn:aws:mock:us-east-1:123456789012:microblog-app-task",
+    });
+    assert.deepEqual(st?.Action, [
+      "es:ESHttpDelete",
+      "es:ESHttpGet",
+      "es:ESHttpHead",
+      "es:ESHttpPost",
+      "es:ESHttpPut",
+    ]);
+    assert.equal(st?.Resource, "arn:aws:mock:us-east-1:123456789012:microblog-opensearch-domain/*");
+  });
+
+  it("opens RDS and the domain to the app's group only (backups to RDS), no egress", async () => {
+    const { resources } = await evaluate("ecs", managed);
+    assert.deepEqual(ingressInto(resources, "microblog-sg-mysql"), [
+      ["microblog-sg-app-id", 3306],
+      ["microblog-sg-backup-id", 3306],
+    ]);
+    assert.deepEqual(ingressInto(resources, "microblog-sg-search"), [["microblog-sg-app-id", 443]]);
+    for (const g of ["mysql", "search"]) {
+      const out = ofType(resources, EGRESS).filter(
+        (r) => r.inputs.securityGroupId === `microblog-sg-${g}-id`,
+      );
+      assert.deepEqual(out, [], `${g}: a managed service opens no connection`);
+      assert.match(
+        String(find(resources, SG, `microblog-sg-${g}`).inputs.description),
+        g === "mysql" ? /\(RDS\)$/ : /\(OpenSearch\)$/,
+      );
+    }
+    // Nothing reaches EFS any more (no data container).
+    assert.deepEqual(ingressInto(resources, "microblog-sg-efs"), []);
+    // Without backups only the app reaches RDS.
+    const noBackups = (await evaluate("ecs", { ...managed, backups: "false" })).resources;
+    assert.deepEqual(ingressInto(noBackups, "microblog-sg-mysql"), [["microblog-sg-app-id", 3306]]);
+  });
+
+  it("keeps the app's env contract: DATABASE_URL without password, the password by reference", async () => {
+    const { resources } = await evaluate("ecs", managed);
+    const [app] = containers(resources, "app");
+    const env = Object.fromEntries((app?.environment ?? []).map((e) => [e.name, e.value]));
+    assert.equal(
+      env.DATABASE_URL,
+      "mysql://microblog@microblog-rds-db.c0abcdefghij.us-east-1.rds.amazonaws.com:3306/microblog?ssl=amazon-rds",
+    );
+    assert.equal(
+      env.ELASTICSEARCH_URL,
+      "https://vpc-microblog-infra-ecs-abcdefghijklmnopqrstuvwxyz.us-east-1.es.amazonaws.com",
+    );
+    assert.equal(env.SEARCH_AWS_REGION, "us-east-1");
+    const secrets = Object.fromEntries((app?.secrets ?? []).map((s) => [s.name, s.valueFrom]));
+    assert.deepEqual(Object.keys(secrets), ["DATABASE_PASSWORD", "SECRET_KEY"]);
+    assert.equal(secrets.DATABASE_PASSWORD, `${RDS_SECRET}:password::`);
+    // No Secrets Manager secret of ours holds a database URL or password.
+    const ours = ofType(resources, "aws:secretsmanager/secret:Secret").map((r) => r.name);
+    assert.ok(!ours.some((n) => /database|mysql/.test(n)), ours.join(", "));
+  });
+
+  it("lets the app's and the backup's execution roles read exactly the RDS secret", async () => {
+    const { resources } = await evaluate("ecs", managed);
+    for (const who of ["app", "backup"]) {
+      const policy = find(
+        resources,
+        "aws:iam/rolePolicy:RolePolicy",
+        `microblog-${who}-read-secrets`,
+      );
+      const doc = JSON.parse(String(policy.inputs.policy)) as {
+        Statement: { Action: string[]; Resource: string[] }[];
+      };
+      assert.equal(doc.Statement.length, 1);
+      assert.deepEqual(doc.Statement[0]?.Action, ["secretsmanager:GetSecretValue"]);
+      const resourcesRead = doc.Statement[0]?.Resource ?? [];
+      assert.ok(resourcesRead.includes(RDS_SECRET), `${who} reads the RDS secret`);
+      assert.ok(!resourcesRead.some((r) => r.includes("*")), `${who}: no wildcard`);
+      assert.equal(resourcesRead.length, who === "app" ? 2 : 1, resourcesRead.join(", "));
+    }
+    // The app's task role gets no policy for the domain (the domain's policy grants it).
+    const taskPolicies = ofType(resources, "aws:iam/rolePolicy:RolePolicy").filter(
+      (r) => r.inputs.role === "microblog-app-task-id",
+    );
+    assert.deepEqual(taskPolicies, []);
+  });
+
+  it("dumps from RDS: the backup task's host and password come from the instance", async () => {
+    const { resources } = await evaluate("ecs", managed);
+    const td = find(resources, "aws:ecs/taskDefinition:TaskDefinition", "microblog-backup-taskdef");
+    const [dump] = JSON.parse(String(td.inputs.containerDefinitions)) as {
+      environment: { name: string; value: string }[];
+      secrets: { name: string; valueFrom: string }[];
+    }[];
+    const env = Object.fromEntries((dump?.environment ?? []).map((e) => [e.name, e.value]));
+    assert.equal(env.MYSQL_HOST, "microblog-rds-db.c0abcdefghij.us-east-1.rds.amazonaws.com");
+    assert.equal(env.MYSQL_USER, "microblog");
+    assert.deepEqual(dump?.secrets, [
+      { name: "MYSQL_PASSWORD", valueFrom: `${RDS_SECRET}:password::` },
+    ]);
+  });
+
+  it("keeps the containers' EFS and access points by default (the switch deletes nothing)", async () => {
+    const { resources } = await evaluate("ecs", { ...managed, dataProtect: "true" });
+    const fs = find(resources, "aws:efs/fileSystem:FileSystem", "microblog-efs-fs");
+    assert.equal(fs.protect, true);
+    const aps = ofType(resources, "aws:efs/accessPoint:AccessPoint").map((r) => r.name);
+    assert.deepEqual(aps, ["microblog-efs-mysql", "microblog-efs-search"]);
+    // Nobody may mount it: the file system policy allows no client.
+    const policy = find(
+      resources,
+      "aws:efs/fileSystemPolicy:FileSystemPolicy",
+      "microblog-efs-policy",
+    );
+    const doc = JSON.parse(String(policy.inputs.policy)) as { Statement: { Effect: string }[] };
+    assert.deepEqual(
+      doc.Statement.map((s) => s.Effect),
+      ["Deny"],
+    );
+  });
+
+  it("keeps search in a container on EFS with managedSearch container", async () => {
+    const { resources } = await evaluate("ecs", {
+      ...managed,
+      managedSearch: "container",
+      retainContainerData: "false",
+    });
+    assert.equal(ofType(resources, DOMAIN).length, 0);
+    const services = ofType(resources, "aws:ecs/service:Service").map((r) => r.inputs.name);
+    assert.deepEqual(services.sort(), ["app", "search"]);
+    const aps = ofType(resources, "aws:efs/accessPoint:AccessPoint").map((r) => r.name);
+    assert.deepEqual(aps, ["microblog-efs-search"]);
+    const [app] = containers(resources, "app");
+    const env = Object.fromEntries((app?.environment ?? []).map((e) => [e.name, e.value]));
+    assert.equal(env.ELASTICSEARCH_URL, "http://elasticsearch.microblog-infra-ecs.internal:9200");
+    assert.equal(env.SEARCH_AWS_REGION, undefined, "no signing for the container");
+    assert.deepEqual(ingressInto(resources, "microblog-sg-search"), [
+      ["microblog-sg-app-id", 9200],
+    ]);
+  });
+
+  it("exports the database and search endpoints, nothing secret", async () => {
+    const { outputs } = await evaluate("ecs", managed);
+    const address = await resolve(outputs.databaseAddress);
+    assert.equal(address.value, "microblog-rds-db.c0abcdefghij.us-east-1.rds.amazonaws.com");
+    assert.equal(address.secret, false);
+    assert.match(String((await resolve(outputs.searchEndpoint)).value), /\.es\.amazonaws\.com$/);
+    assert.deepEqual(Object.keys((await resolve(outputs.logGroupNames)).value as object), ["app"]);
+  });
+});
