@@ -130,7 +130,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
   const db = opts.db ?? openDatabase(config.databaseUrl).db;
   app.decorate("appConfig", config);
-  const searchEngine = new SearchEngine(config.searchUrl, config.searchIndex);
+  const searchEngine = SearchEngine.fromConfig(config);
   app.decorate("repo", new Repository(db, { searchOutbox: searchEngine.enabled }));
   app.decorate("searchEngine", searchEngine);
   app.decorate(

@@ -49,7 +49,7 @@ async function run(command: string | undefined): Promise<number> {
       );
       return 0;
     }
-    const search = new SearchEngine(config.searchUrl, config.searchIndex);
+    const search = SearchEngine.fromConfig(config);
     if (!search.enabled) {
       console.error("reindex: ELASTICSEARCH_URL is not set, so search is disabled");
       return 2;
