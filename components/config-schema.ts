@@ -418,7 +418,7 @@ export const CONFIG_KEYS = {
       "t3.small.search",
       "OpenSearch data node instance type with dataServices managed and managedSearch opensearch (T2 types lack encryption at rest and are refused).",
       /^(?!t2\.)[a-z0-9]+\.[a-z0-9]+\.search$/,
-      "expected an OpenSearch instance type such as t3.small.search or m7g.large.search (not t2: no encryption at rest)",
+      "expected an OpenSearch instance type such as t3.small.search or m6g.large.search (not t2: no encryption at rest)",
     ),
   ),
   searchVolumeGb: ecs(

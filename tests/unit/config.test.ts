@@ -237,7 +237,7 @@ describe("config validation", () => {
       "ecs",
       "T2 search instance (no encryption at rest)",
       { dataServices: "managed", searchInstanceType: "t2.small.search" },
-      'Invalid config searchInstanceType="t2.small.search": expected an OpenSearch instance type such as t3.small.search or m7g.large.search (not t2: no encryption at rest).',
+      'Invalid config searchInstanceType="t2.small.search": expected an OpenSearch instance type such as t3.small.search or m6g.large.search (not t2: no encryption at rest).',
     ],
     [
       "ecs",

@@ -96,7 +96,7 @@ describe("ecs stack with managed data services", () => {
       dbAllocatedStorageGb: "100",
       dbMultiAz: "true",
       dbBackupRetentionDays: "35",
-      searchInstanceType: "m7g.large.search",
+      searchInstanceType: "m6g.large.search",
       searchVolumeGb: "50",
     });
     const db = find(resources, RDS, "microblog-rds-db").inputs;
@@ -107,7 +107,7 @@ describe("ecs stack with managed data services", () => {
     const domain = find(resources, DOMAIN, "microblog-opensearch-domain").inputs;
     assert.equal(
       (domain.clusterConfig as { instanceType: string }).instanceType,
-      "m7g.large.search",
+      "m6g.large.search",
     );
     assert.equal((domain.ebsOptions as { volumeSize: number }).volumeSize, 50);
   });
