@@ -3,6 +3,10 @@
 // access, encryption, backups, least-privilege access, and the app's unchanged env contract.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ResourceRule, RuleArgs } from "../../policy/rules/containers.js";
+import * as p from "../../policy/rules/managed.js";
+import { dataProtectedOutsideDev } from "../../policy/rules/resources.js";
+import type { StackArgs, StackRule } from "../../policy/rules/stack.js";
 import { containers } from "./ecs-helpers.js";
 import { evaluate, find, ofType, resolve, type Recorded } from "./mocks.js";
 
@@ -290,5 +294,73 @@ describe("ecs stack with managed data services", () => {
     assert.equal(address.secret, false);
     assert.match(String((await resolve(outputs.searchEndpoint)).value), /\.es\.amazonaws\.com$/);
     assert.deepEqual(Object.keys((await resolve(outputs.logGroupNames)).value as object), ["app"]);
+  });
+});
+
+describe("the policy pack on the managed ecs stack", () => {
+  /** Runs a resource rule over every recorded resource; violations by resource. */
+  function violations(rule: ResourceRule, resources: readonly Recorded[]): string[] {
+    const found: string[] = [];
+    for (const res of resources) {
+      const args = {
+        type: res.type,
+        name: res.name,
+        urn: `urn:pulumi:ecs::microblog-infra::${res.type}::${res.name}`,
+        props: res.inputs,
+        opts: { protect: res.protect },
+        stackTags: new Map(),
+        getConfig: () => ({}),
+        notApplicable: () => {
+          throw new Skip();
+        },
+      } as unknown as RuleArgs;
+      try {
+        rule(args, (m: string) => found.push(m));
+      } catch (e) {
+        if (!(e instanceof Skip)) throw e;
+      }
+    }
+    return found;
+  }
+  /** The recorded resources as a stack rule sees them. */
+  function stackViolations(rule: StackRule, resources: readonly Recorded[]): string[] | "n/a" {
+    const found: string[] = [];
+    const args = {
+      resources: resources.map((res) => ({ ...res, props: res.inputs, urn: res.name })),
+      stackTags: new Map(),
+      getConfig: () => ({}),
+      notApplicable: () => {
+        throw new Skip();
+      },
+    } as unknown as StackArgs;
+    try {
+      rule(args, (m: string) => found.push(m));
+    } catch (e) {
+      if (e instanceof Skip) return "n/a";
+      throw e;
+    }
+    return found;
+  }
+  class Skip extends Error {}
+
+  it("passes the mandatory data rules (with the stack's dataProtect: true)", async () => {
+    const { resources } = await evaluate("ecs", managed);
+    for (const rule of [
+      p.rdsPrivateEncryptedBackedUp,
+      p.openSearchPrivateEncrypted,
+      p.openSearchNoAnonymousAccess,
+      dataProtectedOutsideDev,
+    ]) {
+      assert.deepEqual(violations(rule, resources), []);
+    }
+  });
+
+  it("warns of the migration while the containers' data is kept, not after", async () => {
+    const kept = (await evaluate("ecs", managed)).resources;
+    const warnings = stackViolations(p.managedDataMigration, kept);
+    assert.ok(Array.isArray(warnings) && warnings.length === 2, JSON.stringify(warnings));
+    const dropped = (await evaluate("ecs", { ...managed, retainContainerData: "false" })).resources;
+    assert.deepEqual(stackViolations(p.managedDataMigration, dropped), []);
+    assert.equal(stackViolations(p.managedDataMigration, (await evaluate("ecs")).resources), "n/a");
   });
 });
