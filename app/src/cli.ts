@@ -8,6 +8,7 @@
  */
 import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/connection.js";
+import { passwordSource } from "./db/secret-password.js";
 import {
   LOCK_TABLE,
   MigrationLockError,
@@ -27,7 +28,7 @@ async function run(command: string | undefined): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const { db, target } = openDatabase(config.databaseUrl);
+  const { db, target } = openDatabase(config.databaseUrl, passwordSource(config));
   try {
     if (command === "migrate") {
       const applied = await migrateLatest(db, {

@@ -80,6 +80,12 @@ const schema = z.object({
       error: `must start with one of ${DB_SCHEMES.map((s) => s + ":").join(", ")}`,
     }),
   DATABASE_PASSWORD: z.string().default(""),
+  DATABASE_PASSWORD_SECRET_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^\s]+$/, {
+      error: "must be a Secrets Manager secret ARN",
+    })
+    .default(""),
   ELASTICSEARCH_URL: optionalUrl.default(""),
   SEARCH_AWS_REGION: z
     .string()
@@ -146,6 +152,11 @@ export interface Config {
   /** True when SECRET_KEY was not given and a random per-process key is used. */
   readonly secretKeyGenerated: boolean;
   readonly databaseUrl: string;
+  /**
+   * ARN of a Secrets Manager secret whose JSON `password` key is the database password, read
+   * at run time with the AWS credentials (a rotated password is picked up); "" = none.
+   */
+  readonly databasePasswordSecret: string;
   readonly searchUrl: string;
   readonly searchIndex: string;
   /**
@@ -289,7 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     secretKey: e.SECRET_KEY || randomBytes(32).toString("hex"),
     secretKeyGenerated: e.SECRET_KEY === "",
-    databaseUrl: withPassword(e.DATABASE_URL, e.DATABASE_PASSWORD),
+    databaseUrl: withPassword(e.DATABASE_URL, e.DATABASE_PASSWORD, e.DATABASE_PASSWORD_SECRET_ARN),
+    databasePasswordSecret: e.DATABASE_PASSWORD_SECRET_ARN,
     searchUrl: e.ELASTICSEARCH_URL.replace(/\/+$/, ""),
     searchIndex: e.SEARCH_INDEX,
     searchAwsRegion: e.SEARCH_AWS_REGION,
@@ -342,14 +354,21 @@ function awsCredentialEnv(env: NodeJS.ProcessEnv): CredentialEnv {
 }
 
 /**
- * DATABASE_URL, or the SQLite default; with DATABASE_PASSWORD (e.g. injected from a managed
+ * DATABASE_URL, or the SQLite default. With DATABASE_PASSWORD_SECRET_ARN the URL must be a MySQL URL
+ * with a user and no password. With DATABASE_PASSWORD (e.g. injected from a managed
  * database's secret, which holds the password alone) the password is put into the URL,
  * percent-encoded, so any character is safe. A URL that already has a password is an error then.
  */
-function withPassword(url: string, password: string): string {
-  if (password === "") return url || `sqlite:///${DEFAULT_SQLITE_FILE}`;
+function withPassword(url: string, password: string, secret: string): string {
+  if (password !== "" && secret !== "") {
+    throw new ConfigError(
+      "invalid environment: DATABASE_PASSWORD and DATABASE_PASSWORD_SECRET_ARN are both set; set only one",
+    );
+  }
+  if (password === "" && secret === "") return url || `sqlite:///${DEFAULT_SQLITE_FILE}`;
+  const name = password === "" ? "DATABASE_PASSWORD_SECRET_ARN" : "DATABASE_PASSWORD";
   const fail = (why: string): never => {
-    throw new ConfigError(`invalid environment: DATABASE_PASSWORD is set but ${why}`);
+    throw new ConfigError(`invalid environment: ${name} is set but ${why}`);
   };
   const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*@)?(.*)$/i.exec(url);
   if (url === "" || m === null || url.toLowerCase().startsWith("sqlite")) {
@@ -358,6 +377,8 @@ function withPassword(url: string, password: string): string {
   const [, scheme = "", userinfo = "", rest = ""] = m;
   if (userinfo.includes(":")) return fail("DATABASE_URL has a password too; set only one");
   if (userinfo === "") return fail("DATABASE_URL names no user (mysql://user@host/database)");
+  // The secret's password is fetched for each new connection (db/secret-password.ts).
+  if (password === "") return url;
   return `${scheme}${userinfo.slice(0, -1)}:${encodeURIComponent(password)}@${rest}`;
 }
 

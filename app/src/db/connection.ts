@@ -83,12 +83,25 @@ export function parseDatabaseUrl(url: string): DbTarget {
   throw new Error(`DATABASE_URL: unsupported scheme "${scheme}"`);
 }
 
-/** Opens a knex instance for DATABASE_URL; creates the SQLite folder when needed. */
-export function openDatabase(url: string): { db: Knex; target: DbTarget } {
+/**
+ * Opens a knex instance for DATABASE_URL; creates the SQLite folder when needed. With
+ * `password` (a MySQL URL without one), each new connection asks it for the current password.
+ */
+export function openDatabase(
+  url: string,
+  password?: () => Promise<string>,
+): { db: Knex; target: DbTarget } {
   const target = parseDatabaseUrl(url);
   if (target.dialect === "sqlite") {
     const file = (target.knexConfig.connection as { filename: string }).filename;
     if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   }
-  return { db: knexFactory(target.knexConfig), target };
+  if (password === undefined) return { db: knexFactory(target.knexConfig), target };
+  if (target.dialect !== "mysql") throw new Error("a password source needs a MySQL DATABASE_URL");
+  const fixed = target.knexConfig.connection as Knex.MySql2ConnectionConfig;
+  const connection = async (): Promise<Knex.MySql2ConnectionConfig> => ({
+    ...fixed,
+    password: await password(),
+  });
+  return { db: knexFactory({ ...target.knexConfig, connection }), target };
 }

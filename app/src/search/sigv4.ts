@@ -31,6 +31,8 @@ export interface SignInput {
    * host and x-amz-date, which `false` reproduces.
    */
   readonly contentSha256Header?: boolean;
+  /** More headers to send and sign (e.g. x-amz-target, content-type), names in lower case. */
+  readonly signedHeaders?: Readonly<Record<string, string>>;
 }
 
 const sha256 = (data: string): string => createHash("sha256").update(data, "utf8").digest("hex");
@@ -80,7 +82,11 @@ export function signRequest(input: SignInput): Record<string, string> {
   const date = amzDate(input.now);
   const day = date.slice(0, 8);
   const payloadHash = sha256(input.body);
-  const headers: Record<string, string> = { host: input.url.host, "x-amz-date": date };
+  const headers: Record<string, string> = {
+    ...input.signedHeaders,
+    host: input.url.host,
+    "x-amz-date": date,
+  };
   if (input.contentSha256Header !== false) headers["x-amz-content-sha256"] = payloadHash;
   if (input.credentials.sessionToken !== undefined) {
     headers["x-amz-security-token"] = input.credentials.sessionToken;
