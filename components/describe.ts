@@ -339,7 +339,7 @@ function describeManaged(config: Config): ManagedDataSpec | undefined {
       username: DB_NAME,
       port: 3306,
       urlEnv: "DATABASE_URL",
-      passwordEnv: "DATABASE_PASSWORD",
+      passwordSecretEnv: "DATABASE_PASSWORD_SECRET_ARN",
       urlQuery: "ssl=amazon-rds",
     },
     search:

@@ -174,7 +174,8 @@ export interface EcsPlacement {
 /**
  * Amazon RDS for MySQL in place of the MySQL container. The app's env contract stays: the
  * renderer gives it `urlEnv` (a mysql:// URL without password, asking for verified TLS) and
- * `passwordEnv` (read by ECS from the RDS-managed master user secret's `password` key).
+ * `passwordSecretEnv` (the ARN of the RDS-managed master user secret, which RDS rotates: the
+ * app reads its `password` key itself, so a rotation does not strand running tasks).
  */
 export interface ManagedDatabaseSpec {
   /** Major version; RDS picks its current minor (and applies minor upgrades). */
@@ -189,8 +190,8 @@ export interface ManagedDatabaseSpec {
   readonly port: number;
   /** App env var that receives the URL (no password in it). */
   readonly urlEnv: string;
-  /** App env var that receives the password (by Secrets Manager reference). */
-  readonly passwordEnv: string;
+  /** App env var that receives the secret's ARN (the task role may read that secret). */
+  readonly passwordSecretEnv: string;
   /** Query the URL carries so the app connects over TLS verified against the RDS CAs. */
   readonly urlQuery: string;
 }

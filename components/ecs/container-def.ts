@@ -24,8 +24,6 @@ interface ContainerInputs {
   readonly extraEnv: Readonly<Record<string, string>>;
   /** Secrets Manager ARN per secret env var name. */
   readonly secretArns: Readonly<Record<string, string>>;
-  /** Secrets of other resources by reference (env var name → valueFrom). */
-  readonly extraSecrets?: Readonly<Record<string, string>>;
   readonly logGroup: string;
   readonly region: string;
 }
@@ -45,18 +43,13 @@ export function containerDefinition(inputs: ContainerInputs): ContainerDefinitio
     environment: Object.keys(env)
       .sort()
       .map((name) => ({ name, value: env[name] })),
-    secrets: [
-      ...Object.keys(spec.secretEnv).map((name) => {
+    secrets: Object.keys(spec.secretEnv)
+      .sort()
+      .map((name) => {
         const arn = inputs.secretArns[name];
         if (arn === undefined) throw new Error(`no Secrets Manager ARN for ${spec.name} ${name}`);
         return { name, valueFrom: arn };
       }),
-      ...Object.entries(inputs.extraSecrets ?? {}).map(([name, valueFrom]) => ({
-        name,
-        valueFrom,
-      })),
-      // Code-unit order, as before extra secrets existed (no diff on existing task definitions).
-    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     healthCheck: {
       command: ["CMD", ...spec.healthCheck.command],
       interval: spec.healthCheck.intervalSeconds,

@@ -12,15 +12,10 @@ interface FargateServiceArgs {
   /** Env whose values come from other resources (the app's public URL). */
   readonly extraEnv?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
-   * Secrets that live elsewhere (the RDS-managed secret): env var name → the secret's ARN and
-   * the `valueFrom` reference (e.g. `<arn>:password::`); the execution role may read each one.
+   * Secrets the running code reads itself (the RDS-managed password, which rotates): the task
+   * role may read exactly these.
    */
-  readonly extraSecrets?: Readonly<
-    Record<
-      string,
-      { readonly secretArn: pulumi.Output<string>; readonly valueFrom: pulumi.Output<string> }
-    >
-  >;
+  readonly taskReadsSecrets?: pulumi.Output<string>[];
   readonly namePrefix: string;
   readonly clusterArn: pulumi.Input<string>;
   readonly cpu: number;
@@ -113,12 +108,7 @@ export class FargateService extends pulumi.ComponentResource {
       { parent: this },
     );
     const secretArns = storeSecrets(name, spec.secretEnv, this);
-    const extraSecrets = args.extraSecrets ?? {};
-    const execution = executionRole(
-      name,
-      [...Object.values(secretArns), ...Object.values(extraSecrets).map((s) => s.secretArn)],
-      this,
-    );
+    const execution = executionRole(name, Object.values(secretArns), this);
     const task = taskRole(
       name,
       args.efs === undefined
@@ -126,6 +116,7 @@ export class FargateService extends pulumi.ComponentResource {
         : { fileSystemArn: args.efs.fileSystemArn, accessPointArn: args.efs.accessPointArn },
       args.executeCommand,
       this,
+      args.taskReadsSecrets,
     );
     const taskDefinition = this.taskDefinition(
       name,
@@ -228,18 +219,14 @@ export class FargateService extends pulumi.ComponentResource {
   ): aws.ecs.TaskDefinition {
     const { spec } = args;
     const secretNames = Object.keys(secretArns).sort();
-    const extraNames = Object.keys(args.extraSecrets ?? {}).sort();
     const containerDefinitions = pulumi.output(args.extraEnv ?? {}).apply((extraEnv) =>
       pulumi
         .all([
           pulumi.output(spec.image),
           logGroup,
           ...secretNames.map((k) => secretArns[k] as pulumi.Output<string>),
-          ...extraNames.map(
-            (k) => (args.extraSecrets ?? {})[k]?.valueFrom as pulumi.Output<string>,
-          ),
         ])
-        .apply(([image, group, ...refs]) =>
+        .apply(([image, group, ...arns]) =>
           JSON.stringify([
             containerDefinition({
               spec,
@@ -247,10 +234,7 @@ export class FargateService extends pulumi.ComponentResource {
               extraEnv,
               logGroup: group as string,
               region: args.region,
-              secretArns: Object.fromEntries(secretNames.map((k, i) => [k, refs[i] as string])),
-              extraSecrets: Object.fromEntries(
-                extraNames.map((k, i) => [k, refs[secretNames.length + i] as string]),
-              ),
+              secretArns: Object.fromEntries(secretNames.map((k, i) => [k, arns[i] as string])),
             }),
           ]),
         ),

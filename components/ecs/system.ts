@@ -206,19 +206,15 @@ export class EcsSystem extends pulumi.ComponentResource {
     if (urlEnv !== undefined) appEnv[urlEnv] = url;
     // One hop: the ALB, which sets X-Forwarded-For and X-Forwarded-Proto.
     if (proxyHopsEnv !== undefined) appEnv[proxyHopsEnv] = String(ALB_PROXY_HOPS);
-    const appSecrets: Record<
-      string,
-      { secretArn: pulumi.Output<string>; valueFrom: pulumi.Output<string> }
-    > = {};
+    const appReadsSecrets: pulumi.Output<string>[] = [];
     if (managed !== undefined && database !== undefined) {
       const db = managed.database;
-      // The URL has no password; the app takes it from DATABASE_PASSWORD (the secret's key).
+      // The URL has no password: the app reads it from the RDS-managed secret, whose ARN it gets
+      // (RDS rotates it; a password injected at task start would be refused after a rotation).
       appEnv[db.urlEnv] =
         pulumi.interpolate`mysql://${db.username}@${database.address}:${db.port}/${db.database}?${db.urlQuery}`;
-      appSecrets[db.passwordEnv] = {
-        secretArn: database.secretArn,
-        valueFrom: passwordReference(database.secretArn),
-      };
+      appEnv[db.passwordSecretEnv] = database.secretArn;
+      appReadsSecrets.push(database.secretArn);
     }
     if (managed?.search !== undefined && searchDomain !== undefined) {
       appEnv[managed.search.urlEnv] = pulumi.interpolate`https://${searchDomain.endpoint}`;
@@ -230,7 +226,7 @@ export class EcsSystem extends pulumi.ComponentResource {
         ...common,
         spec: appSpec,
         extraEnv: appEnv,
-        extraSecrets: appSecrets,
+        taskReadsSecrets: appReadsSecrets,
         cpu: ecs.cpu.app,
         securityGroupId: sg.ids.app,
         desiredCount: ecs.appScaling.min,

@@ -187,7 +187,7 @@ describe("ecs stack with managed data services", () => {
     assert.deepEqual(ingressInto(noBackups, "microblog-sg-mysql"), [["microblog-sg-app-id", 3306]]);
   });
 
-  it("keeps the app's env contract: DATABASE_URL without password, the password by reference", async () => {
+  it("keeps the app's env contract: DATABASE_URL without password, the secret read at run time", async () => {
     const { resources } = await evaluate("ecs", managed);
     const [app] = containers(resources, "app");
     const env = Object.fromEntries((app?.environment ?? []).map((e) => [e.name, e.value]));
@@ -195,42 +195,65 @@ describe("ecs stack with managed data services", () => {
       env.DATABASE_URL,
       "mysql://microblog@microblog-rds-db.c0abcdefghij.us-east-1.rds.amazonaws.com:3306/microblog?ssl=amazon-rds",
     );
+    // An ARN, not a credential: the app reads the rotating password with its task role.
+    assert.equal(env.DATABASE_PASSWORD_SECRET_ARN, RDS_SECRET);
     assert.equal(
       env.ELASTICSEARCH_URL,
       "https://vpc-microblog-infra-ecs-abcdefghijklmnopqrstuvwxyz.us-east-1.es.amazonaws.com",
     );
     assert.equal(env.SEARCH_AWS_REGION, "us-east-1");
-    const secrets = Object.fromEntries((app?.secrets ?? []).map((s) => [s.name, s.valueFrom]));
-    assert.deepEqual(Object.keys(secrets), ["DATABASE_PASSWORD", "SECRET_KEY"]);
-    assert.equal(secrets.DATABASE_PASSWORD, `${RDS_SECRET}:password::`);
+    const secrets = (app?.secrets ?? []).map((s) => s.name);
+    assert.deepEqual(secrets, ["SECRET_KEY"]);
     // No Secrets Manager secret of ours holds a database URL or password.
     const ours = ofType(resources, "aws:secretsmanager/secret:Secret").map((r) => r.name);
     assert.ok(!ours.some((n) => /database|mysql/.test(n)), ours.join(", "));
   });
 
-  it("lets the app's and the backup's execution roles read exactly the RDS secret", async () => {
+  it("lets exactly the app's task role and the backup's execution role read the RDS secret", async () => {
     const { resources } = await evaluate("ecs", managed);
-    for (const who of ["app", "backup"]) {
-      const policy = find(
-        resources,
-        "aws:iam/rolePolicy:RolePolicy",
-        `microblog-${who}-read-secrets`,
-      );
+    const readers = ofType(resources, "aws:iam/rolePolicy:RolePolicy").filter((r) =>
+      String(r.inputs.policy).includes(RDS_SECRET),
+    );
+    assert.deepEqual(
+      readers.map((r) => [r.name, r.inputs.role]),
+      [
+        ["microblog-app-task-read-secrets", "microblog-app-task-id"],
+        ["microblog-backup-read-secrets", "microblog-backup-execution-id"],
+      ],
+    );
+    for (const policy of readers) {
       const doc = JSON.parse(String(policy.inputs.policy)) as {
         Statement: { Action: string[]; Resource: string[] }[];
       };
       assert.equal(doc.Statement.length, 1);
       assert.deepEqual(doc.Statement[0]?.Action, ["secretsmanager:GetSecretValue"]);
-      const resourcesRead = doc.Statement[0]?.Resource ?? [];
-      assert.ok(resourcesRead.includes(RDS_SECRET), `${who} reads the RDS secret`);
-      assert.ok(!resourcesRead.some((r) => r.includes("*")), `${who}: no wildcard`);
-      assert.equal(resourcesRead.length, who === "app" ? 2 : 1, resourcesRead.join(", "));
+      assert.deepEqual(
+        doc.Statement[0]?.Resource,
+        [RDS_SECRET],
+        `${policy.name}: that secret only`,
+      );
     }
-    // The app's task role gets no policy for the domain (the domain's policy grants it).
-    const taskPolicies = ofType(resources, "aws:iam/rolePolicy:RolePolicy").filter(
-      (r) => r.inputs.role === "microblog-app-task-id",
+    // The app's execution role reads only the app's own SECRET_KEY, as before.
+    const appExec = find(resources, "aws:iam/rolePolicy:RolePolicy", "microblog-app-read-secrets");
+    const execDoc = JSON.parse(String(appExec.inputs.policy)) as {
+      Statement: { Resource: string[] }[];
+    };
+    assert.deepEqual(execDoc.Statement[0]?.Resource, [
+      "arn:aws:mock:us-east-1:123456789012:microblog-app-secret-key",
+    ]);
+    // The task role has no other policy: the domain's own policy grants it search access.
+    const taskPolicies = ofType(resources, "aws:iam/rolePolicy:RolePolicy")
+      .filter((r) => r.inputs.role === "microblog-app-task-id")
+      .map((r) => r.name);
+    assert.deepEqual(taskPolicies, ["microblog-app-task-read-secrets"]);
+    // Containers stacks: the app's task role reads nothing.
+    const plain = (await evaluate("ecs")).resources;
+    assert.equal(
+      ofType(plain, "aws:iam/rolePolicy:RolePolicy").filter(
+        (r) => r.inputs.role === "microblog-app-task-id",
+      ).length,
+      0,
     );
-    assert.deepEqual(taskPolicies, []);
   });
 
   it("dumps from RDS: the backup task's host and password come from the instance", async () => {
