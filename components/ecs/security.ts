@@ -53,15 +53,12 @@ export class EcsSecurityGroups extends pulumi.ComponentResource {
     const jobs: "backup"[] = args.flows.some((f) => f.from === "backup") ? ["backup"] : [];
     const groups = {} as Record<Group, aws.ec2.SecurityGroup>;
     const managed = args.managedServices ?? [];
+    // The same group (and description: changing it replaces the group) whether the service
+    // runs as a task or is managed by AWS, so a switch keeps the groups and their rules.
     for (const g of ["alb", ...services, "efs", ...jobs] as const) {
-      const kind = managed.includes(g as ServiceName)
-        ? g === "mysql"
-          ? " (RDS)"
-          : " (OpenSearch)"
-        : "";
       groups[g] = new aws.ec2.SecurityGroup(
         `${name}-${g}`,
-        { vpcId: args.vpcId, description: `Microblog ${g}${kind}`, revokeRulesOnDelete: true },
+        { vpcId: args.vpcId, description: `Microblog ${g}`, revokeRulesOnDelete: true },
         parent,
       );
     }
