@@ -129,6 +129,9 @@ const text = (
     unsetOr(z.string().regex(opts.pattern ?? /^/, opts.expected)),
     opts.secret,
   );
+/** A required string that must match `pattern` (`expected` says how). */
+const matching = (dflt: string, description: string, pattern: RegExp, expected: string) =>
+  key("string", dflt, description, z.string().regex(pattern, expected));
 const WHY_NOT_PINNED = {
   malformed: "malformed image reference",
   untagged: "image has no tag or digest",
@@ -379,6 +382,59 @@ export const CONFIG_KEYS = {
     image(
       "AWS CLI image that uploads each dump to S3 (second container of the backup task), pinned.",
       "public.ecr.aws/aws-cli/aws-cli:2.27.9",
+    ),
+  ),
+  dataServices: ecs(
+    oneOf(
+      ["containers", "managed"],
+      "containers",
+      "Where MySQL and search run on ECS: containers = Fargate tasks on EFS (one task each); managed = Amazon RDS for MySQL 8.4 and (see managedSearch) an Amazon OpenSearch Service domain. Switching an existing stack is a migration (docs/operations.md)",
+    ),
+  ),
+  managedSearch: ecs(
+    oneOf(
+      ["opensearch", "container"],
+      "opensearch",
+      "With dataServices managed, the search engine: opensearch = an Amazon OpenSearch Service domain (VPC only, IAM access for the app's task role, requests signed with SigV4); container = the search Fargate task on EFS as with containers",
+    ),
+  ),
+  dbInstanceClass: ecs(
+    matching(
+      "db.t4g.micro",
+      "RDS instance class with dataServices managed.",
+      /^db\.[a-z0-9]+\.[a-z0-9]+$/,
+      "expected an RDS instance class such as db.t4g.micro or db.m7g.large",
+    ),
+  ),
+  dbAllocatedStorageGb: ecs(int(20, 20, 65536, "RDS gp3 storage in GiB with dataServices managed")),
+  dbMultiAz: ecs(
+    bool(
+      "RDS Multi-AZ (a standby in a second AZ, about twice the instance cost) with dataServices managed.",
+    ),
+  ),
+  dbBackupRetentionDays: ecs(
+    int(
+      7,
+      1,
+      35,
+      "Days RDS keeps automated backups (point-in-time restore) with dataServices managed",
+    ),
+  ),
+  searchInstanceType: ecs(
+    matching(
+      "t3.small.search",
+      "OpenSearch data node instance type with dataServices managed and managedSearch opensearch (T2 types lack encryption at rest and are refused).",
+      /^(?!t2\.)[a-z0-9]+\.[a-z0-9]+\.search$/,
+      "expected an OpenSearch instance type such as t3.small.search or m6g.large.search (not t2: no encryption at rest)",
+    ),
+  ),
+  searchVolumeGb: ecs(
+    int(10, 10, 1024, "OpenSearch gp3 EBS volume per data node in GiB with dataServices managed"),
+  ),
+  retainContainerData: ecs(
+    bool(
+      "With dataServices managed: keep the EFS file system and access points of the data containers (protect and retainOnDelete as dataProtect / dataRetainOnDelete say) so a switch from containers does not delete them; set false once the migration is verified (or on a stack that never ran containers).",
+      true,
     ),
   ),
   logRetentionDays: ecs(

@@ -59,6 +59,13 @@ export function loadConfig(): Config {
     if (spec.target !== "both" && spec.target !== target && raw !== undefined) {
       const shown = spec.secret ? "[secret]" : spec.type === "string" ? `"${raw}"` : raw;
       if (!sameValue(raw, spec.default)) {
+        if (key === "dataServices") {
+          fail(
+            `Config key dataServices=${shown} is not allowed on target "${target}": managed data ` +
+              `services exist only on target "ecs"; on "${target}" the only allowed value is ` +
+              `"${String(spec.default)}" (remove the key).`,
+          );
+        }
         fail(
           `Config key ${key}=${shown} applies only to target "${spec.target}", but this stack's ` +
             `target is "${target}"; remove it from the stack config.`,
@@ -186,6 +193,7 @@ function checkEcs(v: ConfigValues, region: string | undefined): string {
       );
     }
   }
+  checkDataServices(v);
   if (v.appMaxCount < v.appMinCount) {
     fail(
       `Invalid config appMaxCount=${v.appMaxCount}: must be an integer from ${v.appMinCount} to 20.`,
@@ -205,6 +213,53 @@ function checkEcs(v: ConfigValues, region: string | undefined): string {
     }
   }
   return region;
+}
+
+/** Keys that size or shape the managed data services; they need dataServices managed. */
+const MANAGED_KEYS = [
+  "managedSearch",
+  "dbInstanceClass",
+  "dbAllocatedStorageGb",
+  "dbMultiAz",
+  "dbBackupRetentionDays",
+  "searchInstanceType",
+  "searchVolumeGb",
+] as const satisfies readonly ConfigKey[];
+
+/** Managed-only keys stay at their defaults while the data services run as containers. */
+function checkDataServices(v: ConfigValues): void {
+  if (v.dataServices === "managed") {
+    if (
+      v.managedSearch === "container" &&
+      (v.searchInstanceType !== CONFIG_KEYS.searchInstanceType.default ||
+        v.searchVolumeGb !== CONFIG_KEYS.searchVolumeGb.default)
+    ) {
+      const key =
+        v.searchInstanceType !== CONFIG_KEYS.searchInstanceType.default
+          ? "searchInstanceType"
+          : "searchVolumeGb";
+      fail(
+        `Invalid config ${key}=${show(v[key])}: managedSearch is "container", so no OpenSearch ` +
+          `domain is created; set managedSearch to opensearch or remove ${key}.`,
+      );
+    }
+    return;
+  }
+  for (const key of MANAGED_KEYS) {
+    if (v[key] !== CONFIG_KEYS[key].default) {
+      fail(
+        `Invalid config ${key}=${show(v[key])}: applies only with dataServices "managed", but ` +
+          `this stack's dataServices is "${v.dataServices}"; set dataServices to managed or ` +
+          `remove ${key}.`,
+      );
+    }
+  }
+  if (v.retainContainerData !== CONFIG_KEYS.retainContainerData.default) {
+    fail(
+      `Invalid config retainContainerData=${show(v.retainContainerData)}: applies only with ` +
+        `dataServices "managed" (with containers the data is in use); remove it.`,
+    );
+  }
 }
 
 function deepFreeze<T>(value: T): T {

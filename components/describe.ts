@@ -5,6 +5,7 @@ import type { Config } from "./config.js";
 import { backupEnv, freshnessCheck, LOOP_SCRIPT, ONCE_SCRIPT } from "./backup-script.js";
 import type {
   BackupSpec,
+  ManagedDataSpec,
   Flow,
   HealthCheckSpec,
   ServiceName,
@@ -27,6 +28,8 @@ interface SystemInputs {
   readonly hosts: Target["hosts"];
 }
 
+/** HTTPS, the only port of a managed search domain. */
+const HTTPS_PORT = 443;
 /** Port the app listens on inside its container. */
 const APP_PORT = 5000;
 /** MySQL database and user name (the chapter's `microblog`). */
@@ -68,18 +71,25 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
     },
   };
   const search = describeSearch(config, hosts.search, health);
-  const app = describeApp(config, inputs, health, mysql, search);
+  const managed = describeManaged(config);
+  const app = describeApp(config, inputs, health, mysql, search, managed);
   const https =
     config.certificateArn === undefined ? undefined : { certificateArn: config.certificateArn };
   const flows: Flow[] = [
     { from: "public", to: "app", port: app.port, why: "users to the app" },
     { from: "app", to: "mysql", port: mysql.port, why: "app to MySQL" },
-    { from: "app", to: "search", port: search.port, why: "app to the search engine" },
+    {
+      from: "app",
+      to: "search",
+      // A managed domain answers HTTPS only.
+      port: managed?.search === undefined ? search.port : HTTPS_PORT,
+      why: "app to the search engine",
+    },
   ];
   if (config.mailServer !== undefined) {
     flows.push({ from: "app", to: "internet", port: config.mailPort, why: "SMTP" });
   }
-  const backup = config.backups ? describeBackup(config, inputs, mysql) : undefined;
+  const backup = config.backups ? describeBackup(config, inputs, mysql, managed) : undefined;
   if (backup !== undefined) {
     flows.push({ from: "backup", to: "mysql", port: mysql.port, why: "backups dump MySQL" });
   }
@@ -99,6 +109,7 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
       proxyHopsEnv: "TRUSTED_PROXIES",
     },
     backup,
+    managed,
     data: { protect: config.dataProtect, retainOnDelete: config.dataRetainOnDelete },
     placement:
       config.target === "local"
@@ -204,12 +215,16 @@ function describeApp(
   health: (command: readonly string[]) => HealthCheckSpec,
   mysql: ServiceSpec,
   search: ServiceSpec,
+  managed: ManagedDataSpec | undefined,
 ): ServiceSpec {
   const { secrets } = inputs;
   const env: Record<string, string> = {
     PORT: String(APP_PORT),
     NODE_ENV: "production",
-    ELASTICSEARCH_URL: `http://${search.hostname}:${search.port}`,
+    // A managed domain's endpoint exists only once created: the renderer sets it then.
+    ...(managed?.search === undefined
+      ? { ELASTICSEARCH_URL: `http://${search.hostname}:${search.port}` }
+      : {}),
     POSTS_PER_PAGE: String(config.postsPerPage),
     LOG_LEVEL: config.logLevel,
   };
@@ -224,12 +239,12 @@ function describeApp(
   if (publicUrl !== undefined) env.PUBLIC_URL = publicUrl;
   // Behind TLS (the public URL is https) the session cookie travels over TLS only.
   if (servedOverHttps(config)) env.SESSION_COOKIE_SECURE = "true";
-  const secretEnv: Record<string, pulumi.Output<string>> = {
-    SECRET_KEY: secrets.secretKey,
-    DATABASE_URL: pulumi.secret(
+  const secretEnv: Record<string, pulumi.Output<string>> = { SECRET_KEY: secrets.secretKey };
+  if (managed === undefined) {
+    secretEnv.DATABASE_URL = pulumi.secret(
       pulumi.interpolate`mysql://${DB_NAME}:${secrets.mysqlPassword}@${mysql.hostname}:${mysql.port}/${DB_NAME}`,
-    ),
-  };
+    );
+  }
   if (config.mailServer !== undefined && secrets.mailPassword !== undefined) {
     secretEnv.MAIL_PASSWORD = secrets.mailPassword;
   }
@@ -268,21 +283,30 @@ function describeApp(
 const BACKUP_MEMORY_MB = 256;
 
 /** The scheduled dump of the app's database, as the app's own MySQL user. */
-function describeBackup(config: Config, inputs: SystemInputs, mysql: ServiceSpec): BackupSpec {
+function describeBackup(
+  config: Config,
+  inputs: SystemInputs,
+  mysql: ServiceSpec,
+  managed: ManagedDataSpec | undefined,
+): BackupSpec {
   const interval = config.backupIntervalMinutes;
+  const env = backupEnv({
+    host: mysql.hostname,
+    port: mysql.port,
+    database: DB_NAME,
+    user: DB_NAME,
+    intervalMinutes: interval,
+    retain: config.backupRetain,
+  });
+  // Managed: the renderer sets the RDS endpoint and the RDS-managed secret's password.
+  if (managed !== undefined) delete env.MYSQL_HOST;
   return {
     image: mysql.image,
-    env: backupEnv({
-      host: mysql.hostname,
-      port: mysql.port,
-      database: DB_NAME,
-      user: DB_NAME,
-      intervalMinutes: interval,
-      retain: config.backupRetain,
-    }),
+    env,
     // The app's user owns the database (ALL on it): enough for --single-transaction with
-    // --no-tablespaces, and no root credential leaves the MySQL container.
-    secretEnv: { MYSQL_PASSWORD: inputs.secrets.mysqlPassword },
+    // --no-tablespaces, and no root credential leaves the MySQL container. (On RDS the app's
+    // user is the master user, so the dump uses that.)
+    secretEnv: managed === undefined ? { MYSQL_PASSWORD: inputs.secrets.mysqlPassword } : {},
     intervalMinutes: interval,
     retain: config.backupRetain,
     retainDays: Math.max(1, Math.ceil((config.backupRetain * interval) / 1440)),
@@ -300,5 +324,36 @@ function describeBackup(config: Config, inputs: SystemInputs, mysql: ServiceSpec
     // Runs as root (the credential files are root-only) with no capability at all: it reads
     // its own files and writes root-owned dumps; an init forwards SIGTERM to the shell loop.
     runtime: { capabilities: [], init: true, stopGraceSeconds: 30 },
+  };
+}
+
+/** RDS (and OpenSearch) sizes and settings when the ECS stack's data services are managed. */
+function describeManaged(config: Config): ManagedDataSpec | undefined {
+  if (config.target !== "ecs" || config.dataServices !== "managed") return undefined;
+  return {
+    database: {
+      engineVersion: "8.4",
+      instanceClass: config.dbInstanceClass,
+      allocatedStorageGb: config.dbAllocatedStorageGb,
+      multiAz: config.dbMultiAz,
+      backupRetentionDays: config.dbBackupRetentionDays,
+      database: DB_NAME,
+      username: DB_NAME,
+      port: 3306,
+      urlEnv: "DATABASE_URL",
+      passwordSecretEnv: "DATABASE_PASSWORD_SECRET_ARN",
+      urlQuery: "ssl=amazon-rds",
+    },
+    search:
+      config.managedSearch === "opensearch"
+        ? {
+            engineVersion: "OpenSearch_2.19",
+            instanceType: config.searchInstanceType,
+            volumeGb: config.searchVolumeGb,
+            urlEnv: "ELASTICSEARCH_URL",
+            regionEnv: "SEARCH_AWS_REGION",
+          }
+        : undefined,
+    retainContainerData: config.retainContainerData,
   };
 }

@@ -175,6 +175,59 @@ export interface EcsPlacement {
   readonly awsProfile: string;
 }
 
+/**
+ * Amazon RDS for MySQL in place of the MySQL container. The app's env contract stays: the
+ * renderer gives it `urlEnv` (a mysql:// URL without password, asking for verified TLS) and
+ * `passwordSecretEnv` (the ARN of the RDS-managed master user secret, which RDS rotates: the
+ * app reads its `password` key itself, so a rotation does not strand running tasks).
+ */
+export interface ManagedDatabaseSpec {
+  /** Major version; RDS picks its current minor (and applies minor upgrades). */
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  readonly allocatedStorageGb: number;
+  readonly multiAz: boolean;
+  readonly backupRetentionDays: number;
+  /** Database and master user name (the chapter's `microblog`). */
+  readonly database: string;
+  readonly username: string;
+  readonly port: number;
+  /** App env var that receives the URL (no password in it). */
+  readonly urlEnv: string;
+  /** App env var that receives the secret's ARN (the task role may read that secret). */
+  readonly passwordSecretEnv: string;
+  /** Query the URL carries so the app connects over TLS verified against the RDS CAs. */
+  readonly urlQuery: string;
+}
+
+/**
+ * An Amazon OpenSearch Service domain in place of the search container: VPC only, reachable
+ * from the app's security group, access policy naming the app's task role alone, so the app
+ * signs its requests (SigV4, service `es`) for the region in `regionEnv`.
+ */
+export interface ManagedSearchSpec {
+  /** `OpenSearch_X.Y`. */
+  readonly engineVersion: string;
+  readonly instanceType: string;
+  readonly volumeGb: number;
+  /** App env var that receives https://<domain endpoint>. */
+  readonly urlEnv: string;
+  /** App env var that receives the region; set = sign search requests with SigV4. */
+  readonly regionEnv: string;
+}
+
+/** Managed data services on ECS (dataServices: managed). */
+export interface ManagedDataSpec {
+  readonly database: ManagedDatabaseSpec;
+  /** undefined = search stays a container (managedSearch: container). */
+  readonly search?: ManagedSearchSpec;
+  /**
+   * Keep the data containers' EFS file system and access points although no container uses
+   * them (a stack switched from containers keeps its data until the user drops it).
+   */
+  readonly retainContainerData: boolean;
+}
+
 /** The whole system, as a renderer receives it. */
 export interface SystemSpec {
   /** The system's name: prefix of every logical resource name. */
@@ -187,6 +240,8 @@ export interface SystemSpec {
   readonly entry: EntrySpec;
   /** The MySQL backup job; undefined = backups off. */
   readonly backup?: BackupSpec;
+  /** ECS only: managed services in place of the MySQL (and search) containers. */
+  readonly managed?: ManagedDataSpec;
   /** Resource options of everything that holds data. */
   readonly data: { readonly protect: boolean; readonly retainOnDelete: boolean };
   readonly placement: LocalPlacement | EcsPlacement;

@@ -67,7 +67,8 @@ mapfile -t dumps < <(
     if [[ "$f" =~ $DUMP_RE ]]; then echo "$f"; fi
   done | sort
 )
-pick_backup "$BACKUP_AT (container $BACKUP_CT)" "${dumps[@]}"
+[ "${#dumps[@]}" -gt 0 ] || die "no backups in $BACKUP_AT (container $BACKUP_CT)"
+pick_backup "$BACKUP_AT" "${dumps[@]}"
 # microblog-20260102T030405Z.sql.gz → 2026-01-02 03:04:05 UTC
 stamp="${BACKUP#microblog-}"
 stamp="${stamp%Z.sql.gz}"

@@ -18,6 +18,7 @@ import type { Knex } from "knex";
 import nunjucks from "nunjucks";
 import { APP_ROOT, type Config } from "./config.js";
 import { openDatabase } from "./db/connection.js";
+import { passwordSource } from "./db/secret-password.js";
 import { Repository, type User } from "./db/repository.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import {
@@ -128,9 +129,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // A client may take at most this long to send a whole request (slow-loris bound).
     requestTimeout: 30_000,
   });
-  const db = opts.db ?? openDatabase(config.databaseUrl).db;
+  const db = opts.db ?? openDatabase(config.databaseUrl, passwordSource(config)).db;
   app.decorate("appConfig", config);
-  const searchEngine = new SearchEngine(config.searchUrl, config.searchIndex);
+  const searchEngine = SearchEngine.fromConfig(config);
   app.decorate("repo", new Repository(db, { searchOutbox: searchEngine.enabled }));
   app.decorate("searchEngine", searchEngine);
   app.decorate(

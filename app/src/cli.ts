@@ -8,6 +8,7 @@
  */
 import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/connection.js";
+import { passwordSource } from "./db/secret-password.js";
 import {
   LOCK_TABLE,
   MigrationLockError,
@@ -27,7 +28,7 @@ async function run(command: string | undefined): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const { db, target } = openDatabase(config.databaseUrl);
+  const { db, target } = openDatabase(config.databaseUrl, passwordSource(config));
   try {
     if (command === "migrate") {
       const applied = await migrateLatest(db, {
@@ -49,7 +50,7 @@ async function run(command: string | undefined): Promise<number> {
       );
       return 0;
     }
-    const search = new SearchEngine(config.searchUrl, config.searchIndex);
+    const search = SearchEngine.fromConfig(config);
     if (!search.enabled) {
       console.error("reindex: ELASTICSEARCH_URL is not set, so search is disabled");
       return 2;

@@ -8,6 +8,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import type { CredentialEnv } from "./search/sigv4.js";
 
 /** Root of the app package (the folder holding package.json, views/, locales/, public/). */
 export const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -78,7 +79,20 @@ const schema = z.object({
     .refine((v) => v === "" || DB_SCHEMES.includes(v.split(":")[0]!.toLowerCase()), {
       error: `must start with one of ${DB_SCHEMES.map((s) => s + ":").join(", ")}`,
     }),
+  DATABASE_PASSWORD: z.string().default(""),
+  DATABASE_PASSWORD_SECRET_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^\s]+$/, {
+      error: "must be a Secrets Manager secret ARN",
+    })
+    .default(""),
   ELASTICSEARCH_URL: optionalUrl.default(""),
+  SEARCH_AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, {
+      error: "must be an AWS region such as us-east-1",
+    })
+    .default(""),
   SEARCH_RETRY_INTERVAL: int(1, 3600).default(5),
   SEARCH_INDEX: z
     .string()
@@ -121,7 +135,12 @@ const schema = z.object({
 });
 
 /** Variables whose values are never echoed in error messages. */
-const SECRET_VARIABLES = new Set(["SECRET_KEY", "MAIL_PASSWORD", "MS_TRANSLATOR_KEY"]);
+const SECRET_VARIABLES = new Set([
+  "SECRET_KEY",
+  "MAIL_PASSWORD",
+  "MS_TRANSLATOR_KEY",
+  "DATABASE_PASSWORD",
+]);
 
 /** Default base URL of Microsoft Translator (Text API v3, global endpoint). */
 export const DEFAULT_TRANSLATOR_URL = "https://api.cognitive.microsofttranslator.com";
@@ -133,8 +152,20 @@ export interface Config {
   /** True when SECRET_KEY was not given and a random per-process key is used. */
   readonly secretKeyGenerated: boolean;
   readonly databaseUrl: string;
+  /**
+   * ARN of a Secrets Manager secret whose JSON `password` key is the database password, read
+   * at run time with the AWS credentials (a rotated password is picked up); "" = none.
+   */
+  readonly databasePasswordSecret: string;
   readonly searchUrl: string;
   readonly searchIndex: string;
+  /**
+   * AWS region of a managed search domain (Amazon OpenSearch Service with an IAM access
+   * policy): requests are signed with SigV4 for service `es`; empty = unsigned.
+   */
+  readonly searchAwsRegion: string;
+  /** Where signed search requests take credentials from (the AWS_* variables). */
+  readonly awsCredentials: CredentialEnv;
   /** Seconds between passes of the search outbox drainer (and its first retry delay). */
   readonly searchRetryIntervalSeconds: number;
   readonly mail: {
@@ -191,6 +222,7 @@ export class ConfigError extends Error {
 export const SECRET_VARS = [
   "SECRET_KEY",
   "DATABASE_URL",
+  "DATABASE_PASSWORD",
   "MAIL_USERNAME",
   "MAIL_PASSWORD",
   "ELASTICSEARCH_URL",
@@ -268,9 +300,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     secretKey: e.SECRET_KEY || randomBytes(32).toString("hex"),
     secretKeyGenerated: e.SECRET_KEY === "",
-    databaseUrl: e.DATABASE_URL || `sqlite:///${DEFAULT_SQLITE_FILE}`,
+    databaseUrl: withPassword(e.DATABASE_URL, e.DATABASE_PASSWORD, e.DATABASE_PASSWORD_SECRET_ARN),
+    databasePasswordSecret: e.DATABASE_PASSWORD_SECRET_ARN,
     searchUrl: e.ELASTICSEARCH_URL.replace(/\/+$/, ""),
     searchIndex: e.SEARCH_INDEX,
+    searchAwsRegion: e.SEARCH_AWS_REGION,
+    awsCredentials: awsCredentialEnv(env),
     searchRetryIntervalSeconds: e.SEARCH_RETRY_INTERVAL,
     mail: {
       server: e.MAIL_SERVER,
@@ -302,6 +337,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
   };
   return Object.freeze(config);
+}
+
+/** The standard AWS SDK variables that locate credentials (read here, used by sigv4.ts). */
+function awsCredentialEnv(env: NodeJS.ProcessEnv): CredentialEnv {
+  const get = (name: string): string | undefined =>
+    env[name] === undefined || env[name] === "" ? undefined : env[name];
+  return Object.freeze({
+    containerRelativeUri: get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+    containerFullUri: get("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+    containerAuthToken: get("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+    accessKeyId: get("AWS_ACCESS_KEY_ID"),
+    secretAccessKey: get("AWS_SECRET_ACCESS_KEY"),
+    sessionToken: get("AWS_SESSION_TOKEN"),
+  });
+}
+
+/**
+ * DATABASE_URL, or the SQLite default. With DATABASE_PASSWORD_SECRET_ARN the URL must be a MySQL URL
+ * with a user and no password. With DATABASE_PASSWORD (e.g. injected from a managed
+ * database's secret, which holds the password alone) the password is put into the URL,
+ * percent-encoded, so any character is safe. A URL that already has a password is an error then.
+ */
+function withPassword(url: string, password: string, secret: string): string {
+  if (password !== "" && secret !== "") {
+    throw new ConfigError(
+      "invalid environment: DATABASE_PASSWORD and DATABASE_PASSWORD_SECRET_ARN are both set; set only one",
+    );
+  }
+  if (password === "" && secret === "") return url || `sqlite:///${DEFAULT_SQLITE_FILE}`;
+  const name = password === "" ? "DATABASE_PASSWORD_SECRET_ARN" : "DATABASE_PASSWORD";
+  const fail = (why: string): never => {
+    throw new ConfigError(`invalid environment: ${name} is set but ${why}`);
+  };
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*@)?(.*)$/i.exec(url);
+  if (url === "" || m === null || url.toLowerCase().startsWith("sqlite")) {
+    return fail("DATABASE_URL is not a MySQL URL (mysql://user@host/database)");
+  }
+  const [, scheme = "", userinfo = "", rest = ""] = m;
+  if (userinfo.includes(":")) return fail("DATABASE_URL has a password too; set only one");
+  if (userinfo === "") return fail("DATABASE_URL names no user (mysql://user@host/database)");
+  // The secret's password is fetched for each new connection (db/secret-password.ts).
+  if (password === "") return url;
+  return `${scheme}${userinfo.slice(0, -1)}:${encodeURIComponent(password)}@${rest}`;
 }
 
 /**

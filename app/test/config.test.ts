@@ -162,6 +162,84 @@ describe("parseDatabaseUrl", () => {
   });
 });
 
+describe("DATABASE_PASSWORD and TLS (managed databases)", () => {
+  // What the ECS stack gives the app with RDS: a URL without password, asking for TLS, and the
+  // password alone from the RDS-managed secret (any printable character but / " @ and space).
+  const password = "p:a?s#s%w&o+r=d[]{}~!";
+  it("puts the password into DATABASE_URL, percent-encoded, and parses it back unchanged", () => {
+    const c = loadConfig({
+      DATABASE_URL: "mysql://microblog@db.example.rds.amazonaws.com:3306/microblog?ssl=amazon-rds",
+      DATABASE_PASSWORD: password,
+    });
+    const t = parseDatabaseUrl(c.databaseUrl);
+    const conn = t.knexConfig.connection as {
+      host: string;
+      user: string;
+      password: string;
+      database: string;
+      ssl?: unknown;
+    };
+    assert.deepEqual(
+      [conn.host, conn.user, conn.password, conn.database, conn.ssl],
+      ["db.example.rds.amazonaws.com", "microblog", password, "microblog", "Amazon RDS"],
+    );
+    assert.equal(t.describe, "mysql://microblog@db.example.rds.amazonaws.com:3306/microblog (TLS)");
+    assert.ok(!t.describe.includes("p:a"), "no password in the description");
+  });
+  it("reads DATABASE_PASSWORD_FILE too", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "microblog-dbpw-"));
+    const file = path.join(dir, "pw");
+    fs.writeFileSync(file, `${password}\n`);
+    const c = loadConfig({ DATABASE_URL: "mysql://app@db/x", DATABASE_PASSWORD_FILE: file });
+    assert.equal(
+      (parseDatabaseUrl(c.databaseUrl).knexConfig.connection as { password: string }).password,
+      password,
+    );
+  });
+  it("refuses a second password, a URL without user, and SQLite, never echoing the password", () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ DATABASE_URL: "mysql://app:other@db/x" }, /DATABASE_URL has a password too; set only one/],
+      [{ DATABASE_URL: "mysql://db/x" }, /DATABASE_URL names no user/],
+      [{ DATABASE_URL: "sqlite:///tmp/x.db" }, /DATABASE_URL is not a MySQL URL/],
+      [{}, /DATABASE_URL is not a MySQL URL/],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(
+        () => loadConfig({ ...env, DATABASE_PASSWORD: password }),
+        (e: Error) => message.test(e.message) && !e.message.includes(password),
+      );
+    }
+  });
+  it("leaves DATABASE_URL alone without DATABASE_PASSWORD (the container stacks' contract)", () => {
+    const url = "mysql://microblog:pw@mysql.internal:3306/microblog";
+    assert.equal(loadConfig({ DATABASE_URL: url }).databaseUrl, url);
+    assert.equal(
+      (parseDatabaseUrl(url).knexConfig.connection as { ssl?: unknown }).ssl,
+      undefined,
+      "no TLS unless asked",
+    );
+  });
+  it("refuses unknown URL parameters and TLS modes, so a typo cannot turn TLS off", () => {
+    assert.throws(
+      () => parseDatabaseUrl("mysql://a@h/d?sll=amazon-rds"),
+      /unknown parameter "sll"/,
+    );
+    assert.throws(() => parseDatabaseUrl("mysql://a@h/d?ssl=true"), /ssl="true" is not supported/);
+  });
+  it("takes SEARCH_AWS_REGION and the AWS credential variables", () => {
+    const c = loadConfig({
+      SEARCH_AWS_REGION: "eu-west-1",
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/abc",
+    });
+    assert.equal(c.searchAwsRegion, "eu-west-1");
+    assert.equal(c.awsCredentials.containerRelativeUri, "/v2/credentials/abc");
+    assert.throws(
+      () => loadConfig({ SEARCH_AWS_REGION: "Europe" }),
+      /SEARCH_AWS_REGION="Europe": must be an AWS region/,
+    );
+  });
+});
+
 describe("passwords and tokens", () => {
   it("hashes with scrypt and verifies", async () => {
     const h = await hashPassword("secret password");

@@ -39,6 +39,15 @@ interface EcsBackupArgs {
   readonly uploadImage: string;
   /** Bucket deletion protection (the data's `protect`). */
   readonly protect: boolean;
+  /**
+   * Managed database: its host and the RDS-managed secret (the dump then reads the password by
+   * reference, `<arn>:password::`, and the execution role may read exactly that secret).
+   */
+  readonly database?: {
+    readonly host: pulumi.Output<string>;
+    readonly secretArn: pulumi.Output<string>;
+    readonly passwordValueFrom: pulumi.Output<string>;
+  };
   /** The schedule starts only once MySQL runs. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -87,6 +96,8 @@ interface JobInputs {
   readonly uploadImage: string;
   readonly bucket: string;
   readonly passwordArn: string;
+  /** Env the renderer adds (the managed database's host). */
+  readonly extraEnv?: Readonly<Record<string, string>>;
   readonly logGroup: string;
   readonly region: string;
 }
@@ -106,7 +117,7 @@ function jobParts(inputs: JobInputs) {
     mount: [{ sourceVolume: SHARED_VOLUME, containerPath: BACKUP_DIR, readOnly: false }],
     // One-shot tasks: their containers exit on their own, so no init process.
     runtime: fargateRuntime({ ...spec.runtime, init: false }),
-    env: Object.entries(spec.env)
+    env: Object.entries({ ...spec.env, ...inputs.extraEnv })
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, value]) => ({ name, value })),
     bucketEnv: [
@@ -279,7 +290,12 @@ export class EcsBackup extends pulumi.ComponentResource {
       { parent: this },
     );
     const secretArns = storeSecrets(name, spec.secretEnv, this);
-    const execution = executionRole(name, Object.values(secretArns), this);
+    const db = args.database;
+    const execution = executionRole(
+      name,
+      [...Object.values(secretArns), ...(db === undefined ? [] : [db.secretArn])],
+      this,
+    );
     const task = taskRole(name, undefined, false, this);
     const upload = new aws.iam.RolePolicy(
       `${name}-upload`,
@@ -291,16 +307,18 @@ export class EcsBackup extends pulumi.ComponentResource {
     );
     // The task definition names the role, not its policy: the ARN waits for the policy.
     const taskRoleArn = pulumi.all([task.arn, upload.id]).apply(([a]) => a);
-    const passwordArn = secretArns.MYSQL_PASSWORD;
+    const passwordArn = db?.passwordValueFrom ?? secretArns.MYSQL_PASSWORD;
     if (passwordArn === undefined) throw new Error("the backup needs MYSQL_PASSWORD");
+    const host = db?.host ?? pulumi.output("");
     const jobInputs = pulumi
-      .all([pulumi.output(spec.image), bucket.bucket, passwordArn, logGroup.name])
-      .apply(([image, bucketName, arn, group]): JobInputs => ({
+      .all([pulumi.output(spec.image), bucket.bucket, passwordArn, logGroup.name, host])
+      .apply(([image, bucketName, arn, group, dbHost]): JobInputs => ({
         spec,
         image,
         uploadImage: args.uploadImage,
         bucket: bucketName,
         passwordArn: arn,
+        extraEnv: db === undefined ? undefined : { MYSQL_HOST: dbHost },
         logGroup: group,
         region: args.region,
       }));

@@ -1,5 +1,6 @@
 // IAM for the tasks: an execution role (pull, logs, read this service's secrets) separate
-// from the task role (what the running code may do: mount its EFS access point, nothing more).
+// from the task role (what the running code may do: mount its EFS access point, read the
+// secrets it reads itself, nothing more).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
@@ -83,13 +84,15 @@ const EXEC_ACTIONS = [
 
 /**
  * Task role; with `efs`, it may mount and write through that access point only; with
- * `executeCommand`, it may open the SSM channels ECS Exec needs (and nothing else is added).
+ * `executeCommand`, it may open the SSM channels ECS Exec needs; with `readSecrets`, it may read
+ * exactly those secrets (and nothing else is added).
  */
 export function taskRole(
   name: string,
   efs: { fileSystemArn: pulumi.Output<string>; accessPointArn: pulumi.Output<string> } | undefined,
   executeCommand: boolean,
   parent: pulumi.Resource,
+  readSecrets: pulumi.Output<string>[] = [],
 ): RoleWithPolicies {
   const role = new aws.iam.Role(`${name}-task`, { assumeRolePolicy: ECS_TASKS_TRUST }, { parent });
   const policies: pulumi.CustomResource[] = [];
@@ -130,6 +133,22 @@ export function taskRole(
       { parent },
     );
     policies.push(exec);
+  }
+  if (readSecrets.length > 0) {
+    const read = new aws.iam.RolePolicy(
+      `${name}-task-read-secrets`,
+      {
+        role: role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: readSecrets },
+          ],
+        }),
+      },
+      { parent },
+    );
+    policies.push(read);
   }
   // Explicit: with IAM authorization on the EFS volume, a task mounts only once this is attached.
   return withPolicies(role, policies);

@@ -35,6 +35,10 @@ export function ecsTarget(namePrefix: string, systemName: string): Target {
         logGroupNames: system.logGroupNames,
         ...(system.backupBucket === undefined ? {} : { backupBucket: system.backupBucket }),
         ...(system.restore === undefined ? {} : { restore: system.restore }),
+        ...(system.databaseAddress === undefined
+          ? {}
+          : { databaseAddress: system.databaseAddress }),
+        ...(system.searchEndpoint === undefined ? {} : { searchEndpoint: system.searchEndpoint }),
       };
     },
   };

@@ -14,6 +14,11 @@ interface EcsSecurityGroupsArgs {
   readonly listenerPorts: readonly number[];
   /** Services whose data lives on EFS. */
   readonly dataServices: readonly ServiceName[];
+  /**
+   * Services AWS runs (RDS, OpenSearch) behind their group: they get only the flows' ingress,
+   * no egress (they open no connection), and no EFS.
+   */
+  readonly managedServices?: readonly ServiceName[];
 }
 
 /** NFS, the port EFS mount targets listen on. */
@@ -47,6 +52,9 @@ export class EcsSecurityGroups extends pulumi.ComponentResource {
     // The backup job is a scheduled task, not a service: a group of its own when it has flows.
     const jobs: "backup"[] = args.flows.some((f) => f.from === "backup") ? ["backup"] : [];
     const groups = {} as Record<Group, aws.ec2.SecurityGroup>;
+    const managed = args.managedServices ?? [];
+    // The same group (and description: changing it replaces the group) whether the service
+    // runs as a task or is managed by AWS, so a switch keeps the groups and their rules.
     for (const g of ["alb", ...services, "efs", ...jobs] as const) {
       groups[g] = new aws.ec2.SecurityGroup(
         `${name}-${g}`,
@@ -90,7 +98,9 @@ export class EcsSecurityGroups extends pulumi.ComponentResource {
       );
     }
     const egress = [
-      ...services.map((g) => ({ g, port: HTTPS_PORT, why: "image pulls, secrets, logs (HTTPS)" })),
+      ...services
+        .filter((g) => !managed.includes(g))
+        .map((g) => ({ g, port: HTTPS_PORT, why: "image pulls, secrets, logs (HTTPS)" })),
       ...jobs.map((g) => ({ g, port: HTTPS_PORT, why: "image pulls, secrets, logs, S3 (HTTPS)" })),
       ...args.flows.flatMap((f) =>
         f.to === "internet" && f.from !== "public" && f.port !== HTTPS_PORT

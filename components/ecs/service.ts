@@ -12,6 +12,11 @@ interface FargateServiceArgs {
   readonly spec: ServiceSpec;
   /** Env whose values come from other resources (the app's public URL). */
   readonly extraEnv?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Secrets the running code reads itself (the RDS-managed password, which rotates): the task
+   * role may read exactly these.
+   */
+  readonly taskReadsSecrets?: pulumi.Output<string>[];
   readonly namePrefix: string;
   readonly clusterArn: pulumi.Input<string>;
   readonly cpu: number;
@@ -114,6 +119,7 @@ export class FargateService extends pulumi.ComponentResource {
         : { fileSystemArn: args.efs.fileSystemArn, accessPointArn: args.efs.accessPointArn },
       args.executeCommand,
       this,
+      args.taskReadsSecrets,
     );
     const taskDefinition = this.taskDefinition(
       name,

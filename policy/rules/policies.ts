@@ -2,6 +2,7 @@
 // reliability rules are mandatory; cost hints are advisory. index.ts wraps this in a PolicyPack.
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as c from "./containers.js";
+import * as m from "./managed.js";
 import * as r from "./resources.js";
 import * as s from "./stack.js";
 
@@ -73,7 +74,7 @@ export const policies: Policies = [
     ...resource(
       "data-protected-outside-dev",
       "mandatory",
-      "Data volumes and EFS are protected outside dev.",
+      "Data volumes, EFS, RDS instances and OpenSearch domains are protected outside dev.",
       r.dataProtectedOutsideDev,
     ),
     configSchema: {
@@ -119,6 +120,30 @@ export const policies: Policies = [
     "mandatory",
     "With a certificate, HTTP listeners redirect to HTTPS.",
     s.albHttpsRedirect,
+  ),
+  resource(
+    "rds-private-encrypted-backed-up",
+    "mandatory",
+    "RDS instances are not publicly accessible, encrypt storage and keep automated backups.",
+    m.rdsPrivateEncryptedBackedUp,
+  ),
+  resource(
+    "opensearch-private-encrypted",
+    "mandatory",
+    "OpenSearch domains are VPC-only and encrypted at rest, node to node and in transit (TLS 1.2+).",
+    m.openSearchPrivateEncrypted,
+  ),
+  resource(
+    "opensearch-no-anonymous-access",
+    "mandatory",
+    "OpenSearch access policies name their principals (no unconditional *).",
+    m.openSearchNoAnonymousAccess,
+  ),
+  stack(
+    "managed-data-migration",
+    "advisory",
+    "Managed data services beside the containers' kept EFS data: a containers-to-managed switch needs the documented migration.",
+    m.managedDataMigration,
   ),
   resource(
     "log-retention",

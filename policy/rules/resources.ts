@@ -30,9 +30,18 @@ export const imageResourcePinned: ResourceRule = (args, report) => {
   if (why) report(`${args.name}: ${why}; tag it with a version or pin a digest`);
 };
 
-/** Docker volumes and EFS file systems are protected on every stack but the unprotected ones. */
+/**
+ * Docker volumes, EFS file systems, RDS instances and OpenSearch domains are protected on every
+ * stack but the unprotected ones.
+ */
 export const dataProtectedOutsideDev: ResourceRule = (args, report) => {
-  only(args, "docker:index/volume:Volume", "aws:efs/fileSystem:FileSystem");
+  only(
+    args,
+    "docker:index/volume:Volume",
+    "aws:efs/fileSystem:FileSystem",
+    "aws:rds/instance:Instance",
+    "aws:opensearch/domain:Domain",
+  );
   const stack = stackOf(args.urn);
   const free = args.getConfig<ProtectionConfig>().unprotectedStacks ?? ["dev"];
   if (free.includes(stack)) args.notApplicable(`stack "${stack}" may drop its data`);

@@ -34,10 +34,15 @@ describe("inspect helpers", () => {
 });
 
 describe("policy list", () => {
-  it("has unique names, security mandatory and cost hints advisory", () => {
+  it("has unique names, security mandatory, cost hints and the migration warning advisory", () => {
     const names = policies.map((p) => p.name);
     assert.equal(new Set(names).size, names.length);
     const advisory = policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name);
-    assert.deepEqual(advisory, ["log-retention", "ecr-lifecycle-policy", "ecs-container-insights"]);
+    assert.deepEqual(advisory, [
+      "managed-data-migration",
+      "log-retention",
+      "ecr-lifecycle-policy",
+      "ecs-container-insights",
+    ]);
   });
 });

@@ -71,6 +71,29 @@ const VARIATIONS: Record<string, Record<string, Override>> = {
     msTranslatorKey: { secret: "translator-key" },
     msTranslatorRegion: "westeurope",
   },
+  managed: { dataServices: "managed" },
+  "managed, protected, Multi-AZ, large": {
+    dataServices: "managed",
+    dataProtect: "true",
+    dataRetainOnDelete: "true",
+    dbMultiAz: "true",
+    dbInstanceClass: "db.m7g.large",
+    dbAllocatedStorageGb: "65536",
+    dbBackupRetentionDays: "35",
+    searchInstanceType: "m6g.large.search",
+    searchVolumeGb: "1024",
+  },
+  "managed, containers' data dropped, existing VPC, no backups": {
+    dataServices: "managed",
+    retainContainerData: "false",
+    backups: "false",
+    ...EXISTING_VPC,
+  },
+  "managed MySQL, search in a container": {
+    dataServices: "managed",
+    managedSearch: "container",
+    retainContainerData: "false",
+  },
   "protected data, mail password": {
     dataProtect: "true",
     dataRetainOnDelete: "true",
@@ -83,8 +106,10 @@ const VARIATIONS: Record<string, Record<string, Override>> = {
 /** One planted error: where, what, and the finding it must produce. */
 interface Control {
   readonly label: string;
-  /** Suffix of the id of the (valid) request of the default variation to corrupt. */
+  /** Suffix of the id of the (valid) request of the variation to corrupt. */
   readonly request: string;
+  /** The variation it is taken from; default "default". */
+  readonly variation?: string;
   readonly corrupt: (params: Record<string, unknown>) => void;
   readonly expect: RegExp;
 }
@@ -99,6 +124,81 @@ const editJson = (o: Obj, key: string, edit: (doc: Obj) => void): void => {
 };
 
 const CONTROLS: readonly Control[] = [
+  {
+    label: "RDS: wrong key case (MultiAz for MultiAZ)",
+    variation: "managed",
+    request: "microblog-rds-db/rds.CreateDBInstance",
+    corrupt: (p) => {
+      p.MultiAz = p.MultiAZ;
+      delete p.MultiAZ;
+    },
+    expect: /unknown member 'MultiAz' .*did you mean MultiAZ/,
+  },
+  {
+    label: "RDS: wrong type (AllocatedStorage as a string)",
+    variation: "managed",
+    request: "microblog-rds-db/rds.CreateDBInstance",
+    corrupt: (p) => {
+      p.AllocatedStorage = String(p.AllocatedStorage);
+    },
+    expect: /AllocatedStorage: expected an integer/,
+  },
+  {
+    label: "RDS: subnet group without its description",
+    variation: "managed",
+    request: "microblog-rds-subnets/rds.CreateDBSubnetGroup",
+    corrupt: (p) => {
+      delete p.DBSubnetGroupDescription;
+    },
+    expect: /missing required member 'DBSubnetGroupDescription'/,
+  },
+  {
+    label: "RDS: parameter apply method not one of the enum",
+    variation: "managed",
+    request: "microblog-rds-params/rds.ModifyDBParameterGroup",
+    corrupt: (p) => {
+      at(p, "Parameters", 0).ApplyMethod = "now";
+    },
+    expect: /'now' is not one of ApplyMethod/,
+  },
+  {
+    label: "OpenSearch: invalid enum (EBS volume type GP3)",
+    variation: "managed",
+    request: "microblog-opensearch-domain/opensearch.CreateDomain",
+    corrupt: (p) => {
+      at(p, "EBSOptions").VolumeType = "GP3";
+    },
+    expect: /'GP3' is not one of VolumeType/,
+  },
+  {
+    label: "OpenSearch: unknown TLS security policy",
+    variation: "managed",
+    request: "microblog-opensearch-domain/opensearch.CreateDomain",
+    corrupt: (p) => {
+      at(p, "DomainEndpointOptions").TLSSecurityPolicy = "Policy-Min-TLS-1-3";
+    },
+    expect: /'Policy-Min-TLS-1-3' is not one of TLSSecurityPolicy/,
+  },
+  {
+    label: "OpenSearch access policy JSON: an es action that does not exist",
+    variation: "managed",
+    request: "microblog-opensearch-policy/opensearch.UpdateDomainConfig",
+    corrupt: (p) =>
+      editJson(p, "AccessPolicies", (d) => {
+        at(d, "Statement", 0).Action = ["es:ESHttpFetch"];
+      }),
+    expect: /'es:ESHttpFetch': opensearch has no operation ESHttpFetch/,
+  },
+  {
+    label: "OpenSearch access policy JSON: a statement without a Principal",
+    variation: "managed",
+    request: "microblog-opensearch-policy/opensearch.UpdateDomainConfig",
+    corrupt: (p) =>
+      editJson(p, "AccessPolicies", (d) => {
+        delete at(d, "Statement", 0).Principal;
+      }),
+    expect: /a resource policy statement needs a Principal/,
+  },
   {
     label: "wrong key case (Family for family)",
     request: "microblog-app-taskdef/ecs.RegisterTaskDefinition",
@@ -307,9 +407,9 @@ describe("AWS API requests of the ecs stack against botocore's service models", 
       byVariation.set(label, requests);
       console.log(`aws-models: ${label}: ${requests.length} requests`);
     }
-    const defaults = byVariation.get("default") ?? [];
     const controls: ApiRequest[] = CONTROLS.map((c, n) => {
-      const original = defaults.find((r) => r.id.endsWith(`::${c.request}`));
+      const from = byVariation.get(c.variation ?? "default") ?? [];
+      const original = from.find((r) => r.id.endsWith(`::${c.request}`));
       if (original === undefined) throw new Error(`negative control ${c.label}: no ${c.request}`);
       const copy = structuredClone(original);
       c.corrupt(copy.params);
@@ -393,6 +493,12 @@ describe("AWS API requests of the ecs stack against botocore's service models", 
       "s3.PutBucketLifecycleConfiguration",
       "s3.PutBucketPolicy",
       "scheduler.CreateSchedule",
+      "rds.CreateDBInstance",
+      "rds.CreateDBSubnetGroup",
+      "rds.CreateDBParameterGroup",
+      "rds.ModifyDBParameterGroup",
+      "opensearch.CreateDomain",
+      "opensearch.UpdateDomainConfig",
     ]) {
       assert.ok(report.operations.includes(op), `no ${op} request`);
     }
@@ -402,7 +508,8 @@ describe("AWS API requests of the ecs stack against botocore's service models", 
     it(`${label}: every request is valid`, () => {
       ready();
       const requests = byVariation.get(label) ?? [];
-      assert.ok(requests.length > 50, `only ${requests.length} requests`);
+      // A sanity floor: the smallest variation (managed, existing VPC, no backups, no EFS) has 46.
+      assert.ok(requests.length > 40, `only ${requests.length} requests`);
       const problems = requests.flatMap((r) =>
         (results.get(r.id)?.errors ?? ["no result"]).map((e) => `${r.id}: ${e}`),
       );
@@ -413,7 +520,9 @@ describe("AWS API requests of the ecs stack against botocore's service models", 
   CONTROLS.forEach((c, n) => {
     it(`negative control caught: ${c.label}`, () => {
       ready();
-      const original = byVariation.get("default")?.find((r) => r.id.endsWith(`::${c.request}`));
+      const original = byVariation
+        .get(c.variation ?? "default")
+        ?.find((r) => r.id.endsWith(`::${c.request}`));
       assert.deepEqual(
         results.get(original?.id ?? "")?.errors,
         [],

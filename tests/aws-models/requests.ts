@@ -53,6 +53,7 @@ const UNREFERENCED = new Set([
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   "aws:s3/bucketVersioning:BucketVersioning",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:opensearch/domainPolicy:DomainPolicy",
   "aws:secretsmanager/secretVersion:SecretVersion",
 ]);
 
@@ -153,6 +154,23 @@ function physical(r: Recorded, clusterName: string): Physical {
       const name = String(r.inputs.name ?? autoname(n));
       const arn = `arn:aws:autoscaling:${REGION}:${ACCOUNT}:scalingPolicy:${hex(n, 8)}-${hex(`${n}:2`, 4)}-${hex(`${n}:3`, 4)}-${hex(`${n}:4`, 4)}-${hex(`${n}:5`, 12)}:resource/ecs/${String(r.inputs.resourceId)}:policyName/${name}`;
       return { id: name, arn, name };
+    }
+    case "aws:rds/instance:Instance": {
+      // Pulumi autonames an instance identifier in lower case.
+      const name = String(r.inputs.identifier ?? autoname(n)).toLowerCase();
+      return { id: name, arn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${name}`, name };
+    }
+    case "aws:rds/subnetGroup:SubnetGroup":
+    case "aws:rds/parameterGroup:ParameterGroup": {
+      // The name the mocks give it (tests/unit/mocks.ts), so references to it agree.
+      const name = String(r.inputs.name ?? `${n}-1234567`);
+      const kind = r.type.includes("subnetGroup") ? "subgrp" : "pg";
+      return { id: name, arn: `arn:aws:rds:${REGION}:${ACCOUNT}:${kind}:${name}`, name };
+    }
+    case "aws:opensearch/domain:Domain": {
+      const name = String(r.inputs.domainName ?? autoname(n));
+      const arn = `arn:aws:es:${REGION}:${ACCOUNT}:domain/${name}`;
+      return { id: arn, arn, name };
     }
     case "aws:s3/bucket:Bucket": {
       // Pulumi autonames a bucket: lower case, the logical name and a suffix.
@@ -967,6 +985,115 @@ const MAPPINGS: Record<string, Mapping> = {
       }),
     ];
   },
+  "aws:rds/subnetGroup:SubnetGroup": (i, { self }) => [
+    call("rds", "CreateDBSubnetGroup", {
+      DBSubnetGroupName: self.name,
+      DBSubnetGroupDescription: i.get("description") ?? "Managed by Pulumi",
+      SubnetIds: i.need("subnetIds"),
+      Tags: tagList(i.get("tags")),
+    }),
+  ],
+  "aws:rds/parameterGroup:ParameterGroup": (i, { self }) => {
+    const params = i.get<{ name: string; value: string; applyMethod?: string }[] | undefined>(
+      "parameters",
+    );
+    return [
+      call("rds", "CreateDBParameterGroup", {
+        DBParameterGroupName: self.name,
+        DBParameterGroupFamily: i.need("family"),
+        Description: i.get("description") ?? "Managed by Pulumi",
+        Tags: tagList(i.get("tags")),
+      }),
+      // The provider sets the parameters in a second call; apply method "immediate" by default.
+      ...(params === undefined || params.length === 0
+        ? []
+        : [
+            call("rds", "ModifyDBParameterGroup", {
+              DBParameterGroupName: self.name,
+              Parameters: params.map((p) => ({
+                ParameterName: p.name,
+                ParameterValue: p.value,
+                ApplyMethod: p.applyMethod ?? "immediate",
+              })),
+            }),
+          ]),
+    ];
+  },
+  "aws:rds/instance:Instance": (i, { self }) => {
+    // Used when the instance is deleted, not in the create request.
+    i.ignore("skipFinalSnapshot", "finalSnapshotIdentifier");
+    return [
+      call("rds", "CreateDBInstance", {
+        DBInstanceIdentifier: self.name,
+        DBInstanceClass: i.need("instanceClass"),
+        Engine: i.need("engine"),
+        EngineVersion: i.get("engineVersion"),
+        AllocatedStorage: i.get("allocatedStorage"),
+        StorageType: i.get("storageType"),
+        StorageEncrypted: i.get("storageEncrypted"),
+        DBName: i.get("dbName"),
+        MasterUsername: i.get("username"),
+        ManageMasterUserPassword: i.get("manageMasterUserPassword"),
+        Port: i.get("port"),
+        DBSubnetGroupName: i.get("dbSubnetGroupName"),
+        VpcSecurityGroupIds: i.get("vpcSecurityGroupIds"),
+        DBParameterGroupName: i.get("parameterGroupName"),
+        PubliclyAccessible: i.get("publiclyAccessible"),
+        MultiAZ: i.get("multiAz"),
+        BackupRetentionPeriod: i.get("backupRetentionPeriod"),
+        CopyTagsToSnapshot: i.get("copyTagsToSnapshot"),
+        AutoMinorVersionUpgrade: i.get("autoMinorVersionUpgrade"),
+        DeletionProtection: i.get("deletionProtection"),
+        Tags: tagList(i.get("tags")),
+      }),
+    ];
+  },
+  "aws:opensearch/domain:Domain": (i, { self }) => {
+    type Cluster = { instanceType: string; instanceCount: number; zoneAwarenessEnabled: boolean };
+    type Ebs = { ebsEnabled: boolean; volumeType?: string; volumeSize?: number };
+    type Vpc = { subnetIds: string[]; securityGroupIds: string[] };
+    type Endpoint = { enforceHttps: boolean; tlsSecurityPolicy: string };
+    const cluster = i.need<Cluster>("clusterConfig");
+    const ebs = i.need<Ebs>("ebsOptions");
+    const vpc = i.need<Vpc>("vpcOptions");
+    const endpoint = i.need<Endpoint>("domainEndpointOptions");
+    return [
+      call("opensearch", "CreateDomain", {
+        DomainName: i.get("domainName") ?? self.name,
+        EngineVersion: i.get("engineVersion"),
+        ClusterConfig: {
+          InstanceType: cluster.instanceType,
+          InstanceCount: cluster.instanceCount,
+          ZoneAwarenessEnabled: cluster.zoneAwarenessEnabled,
+        },
+        EBSOptions: defined({
+          EBSEnabled: ebs.ebsEnabled,
+          VolumeType: ebs.volumeType,
+          VolumeSize: ebs.volumeSize,
+        }),
+        VPCOptions: { SubnetIds: vpc.subnetIds, SecurityGroupIds: vpc.securityGroupIds },
+        EncryptionAtRestOptions: {
+          Enabled: i.need<{ enabled: boolean }>("encryptAtRest").enabled,
+        },
+        NodeToNodeEncryptionOptions: {
+          Enabled: i.need<{ enabled: boolean }>("nodeToNodeEncryption").enabled,
+        },
+        DomainEndpointOptions: {
+          EnforceHTTPS: endpoint.enforceHttps,
+          TLSSecurityPolicy: endpoint.tlsSecurityPolicy,
+        },
+        TagList: tagList(i.get("tags")),
+      }),
+    ];
+  },
+  "aws:opensearch/domainPolicy:DomainPolicy": (i) => [
+    call(
+      "opensearch",
+      "UpdateDomainConfig",
+      { DomainName: i.need("domainName"), AccessPolicies: i.need("accessPolicies") },
+      [{ path: ["AccessPolicies"], kind: "iam-resource" }],
+    ),
+  ],
   "aws:appautoscaling/target:Target": (i) => {
     const tags = i.get<Tags>("tags");
     return [

@@ -148,7 +148,7 @@ ACTION_RE = regex.compile(r"[a-z0-9-]+:[A-Za-z0-9*?]+")
 ARN_RE = regex.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}|aws)?:.+")
 CONDITION_KEY_RE = regex.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9/_.-]+")
 # IAM action prefixes whose botocore model has another name.
-PREFIX_MODELS = {"elasticfilesystem": "efs", "elasticloadbalancing": "elbv2", "logs": "logs"}
+PREFIX_MODELS = {"elasticfilesystem": "efs", "elasticloadbalancing": "elbv2", "logs": "logs", "es": "opensearch"}
 # Documented IAM actions that are not API operations (checked as named, not against a model).
 NON_API_ACTIONS = {
     "elasticfilesystem": {"ClientMount", "ClientWrite", "ClientRootAccess"},
@@ -156,6 +156,8 @@ NON_API_ACTIONS = {
     "ssmmessages": {"CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"},
     # A permission only: handing a role to a service (the backup schedule passes the task's roles).
     "iam": {"PassRole"},
+    # OpenSearch Service's HTTP methods on a domain's REST API (the domain access policy).
+    "es": {"ESHttpDelete", "ESHttpGet", "ESHttpHead", "ESHttpPatch", "ESHttpPost", "ESHttpPut"},
 }
 
 

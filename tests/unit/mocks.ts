@@ -339,6 +339,28 @@ function awsState(
       return { arn, name: inputs.name ?? name };
     case "aws:ecs/service:Service":
       return { arn, name: inputs.name ?? name };
+    case "aws:rds/instance:Instance":
+      // An RDS-managed master user secret has an ARN RDS chooses (`rds!db-<uuid>`).
+      return {
+        arn,
+        address: `${name}.c0abcdefghij.us-east-1.rds.amazonaws.com`,
+        masterUserSecrets: [
+          {
+            secretArn:
+              "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-AbC123",
+            secretStatus: "active",
+          },
+        ],
+      };
+    case "aws:rds/subnetGroup:SubnetGroup":
+    case "aws:rds/parameterGroup:ParameterGroup":
+      return { arn, name: inputs.name ?? `${name}-1234567` };
+    case "aws:opensearch/domain:Domain":
+      return {
+        arn,
+        domainName: inputs.domainName,
+        endpoint: `vpc-${String(inputs.domainName)}-abcdefghijklmnopqrstuvwxyz.us-east-1.es.amazonaws.com`,
+      };
     case "aws:s3/bucket:Bucket":
       // Pulumi autonames a bucket from its logical name.
       return { arn, bucket: inputs.bucket ?? `${name}-1234567` };

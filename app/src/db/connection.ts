@@ -51,9 +51,18 @@ export function parseDatabaseUrl(url: string): DbTarget {
       throw new Error("DATABASE_URL: a MySQL URL needs a host and a database name");
     }
     const user = decodeURIComponent(u.username);
+    // `?ssl=amazon-rds`: TLS verified against the Amazon RDS certificate authorities (mysql2's
+    // bundled profile); no other query is understood, so a typo cannot silently drop TLS.
+    const ssl = u.searchParams.get("ssl");
+    for (const key of u.searchParams.keys()) {
+      if (key !== "ssl") throw new Error(`DATABASE_URL: unknown parameter "${key}" (only ssl)`);
+    }
+    if (ssl !== null && ssl !== "amazon-rds") {
+      throw new Error(`DATABASE_URL: ssl="${ssl}" is not supported (only ssl=amazon-rds)`);
+    }
     return {
       dialect: "mysql",
-      describe: `mysql://${user ? user + "@" : ""}${u.host}/${database}`,
+      describe: `mysql://${user ? user + "@" : ""}${u.host}/${database}${ssl === null ? "" : " (TLS)"}`,
       knexConfig: {
         client: "mysql2",
         connection: {
@@ -64,6 +73,7 @@ export function parseDatabaseUrl(url: string): DbTarget {
           database,
           charset: "utf8mb4",
           connectTimeout: 5000,
+          ...(ssl === null ? {} : { ssl: "Amazon RDS" }),
         },
         pool: { min: 0, max: 10 },
         acquireConnectionTimeout: 10000,
@@ -73,12 +83,25 @@ export function parseDatabaseUrl(url: string): DbTarget {
   throw new Error(`DATABASE_URL: unsupported scheme "${scheme}"`);
 }
 
-/** Opens a knex instance for DATABASE_URL; creates the SQLite folder when needed. */
-export function openDatabase(url: string): { db: Knex; target: DbTarget } {
+/**
+ * Opens a knex instance for DATABASE_URL; creates the SQLite folder when needed. With
+ * `password` (a MySQL URL without one), each new connection asks it for the current password.
+ */
+export function openDatabase(
+  url: string,
+  password?: () => Promise<string>,
+): { db: Knex; target: DbTarget } {
   const target = parseDatabaseUrl(url);
   if (target.dialect === "sqlite") {
     const file = (target.knexConfig.connection as { filename: string }).filename;
     if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
   }
-  return { db: knexFactory(target.knexConfig), target };
+  if (password === undefined) return { db: knexFactory(target.knexConfig), target };
+  if (target.dialect !== "mysql") throw new Error("a password source needs a MySQL DATABASE_URL");
+  const fixed = target.knexConfig.connection as Knex.MySql2ConnectionConfig;
+  const connection = async (): Promise<Knex.MySql2ConnectionConfig> => ({
+    ...fixed,
+    password: await password(),
+  });
+  return { db: knexFactory({ ...target.knexConfig, connection }), target };
 }

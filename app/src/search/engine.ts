@@ -5,6 +5,9 @@
  * Writes throw when the engine is unreachable; the durable outbox (outbox.ts) records every
  * post change in the database and retries until the engine has it.
  */
+import type { Config } from "../config.js";
+import { CredentialSource, openSearchSigner, type RequestSigner } from "./sigv4.js";
+
 /** State reported by /readyz and used by the search page. */
 export type SearchState = "disabled" | "up" | "down";
 
@@ -29,7 +32,20 @@ export class SearchEngine {
   constructor(
     private readonly baseUrl: string,
     private readonly index: string,
+    /** Signs each request (Amazon OpenSearch Service with an IAM access policy). */
+    private readonly signer?: RequestSigner,
   ) {}
+
+  /** The engine of a configuration: SigV4-signed when SEARCH_AWS_REGION is set. */
+  static fromConfig(
+    config: Pick<Config, "searchUrl" | "searchIndex" | "searchAwsRegion" | "awsCredentials">,
+  ): SearchEngine {
+    const signer =
+      config.searchAwsRegion === ""
+        ? undefined
+        : openSearchSigner(config.searchAwsRegion, new CredentialSource(config.awsCredentials));
+    return new SearchEngine(config.searchUrl, config.searchIndex, signer);
+  }
 
   /** True when a search URL is configured. */
   get enabled(): boolean {
@@ -44,10 +60,18 @@ export class SearchEngine {
     signal?: AbortSignal,
   ) {
     const timeout = AbortSignal.timeout(TIMEOUT_MS);
-    const res = await fetch(`${this.baseUrl}${path}`, {
+    const url = `${this.baseUrl}${path}`;
+    const payload = body === undefined ? undefined : ndjson ? String(body) : JSON.stringify(body);
+    const signed =
+      this.signer === undefined ? {} : await this.signer(method, new URL(url), payload ?? "");
+    const res = await fetch(url, {
       method,
-      headers: { "content-type": ndjson ? "application/x-ndjson" : "application/json" },
-      body: body === undefined ? undefined : ndjson ? String(body) : JSON.stringify(body),
+      headers: {
+        "content-type": ndjson ? "application/x-ndjson" : "application/json",
+        // fetch sets Host itself (from the URL, as signed).
+        ...Object.fromEntries(Object.entries(signed).filter(([k]) => k !== "host")),
+      },
+      body: payload,
       signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
     const text = await res.text();
