@@ -2,6 +2,7 @@
 // task, and an Amazon OpenSearch Service domain in place of the search task. Both live in the
 // private subnets behind their own security group (the spec's flows open it to the app only),
 // encrypted at rest and in transit, and hold data with the stack's `dataProtect` setting.
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ManagedDatabaseSpec, ManagedSearchSpec } from "../spec.js";
@@ -117,12 +118,15 @@ interface ManagedSearchArgs {
 
 /**
  * A domain name from the stack's name prefix: 3-28 characters, a lower-case letter first, then
- * lower-case letters, digits and hyphens.
+ * lower-case letters, digits and hyphens. A longer prefix is cut to 21 characters and given 6
+ * hex digits of its hash, so two long stack names that share a beginning still differ.
  */
 export function domainName(namePrefix: string): string {
   const cleaned = namePrefix.toLowerCase().replace(/[^a-z0-9-]/g, "-");
   const named = /^[a-z]/.test(cleaned) ? cleaned : `m-${cleaned}`;
-  return named.slice(0, 28).replace(/-+$/, "").padEnd(3, "0");
+  if (named.length <= 28) return named.replace(/-+$/, "").padEnd(3, "0");
+  const hash = createHash("sha256").update(named).digest("hex").slice(0, 6);
+  return `${named.slice(0, 21).replace(/-+$/, "")}-${hash}`;
 }
 
 /** The domain's access policy: only the app's task role, only the HTTP methods it uses. */

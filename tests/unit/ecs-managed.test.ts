@@ -385,3 +385,19 @@ describe("the policy pack on the managed ecs stack", () => {
     assert.equal(stackViolations(p.managedDataMigration, (await evaluate("ecs")).resources), "n/a");
   });
 });
+
+describe("OpenSearch domain names", () => {
+  it("keep short prefixes and make long ones unique within 28 characters", async () => {
+    const { domainName } = await import("../../components/ecs/managed.js");
+    assert.equal(domainName("microblog-infra-ecs"), "microblog-infra-ecs");
+    assert.equal(domainName("9lives"), "m-9lives");
+    const a = domainName("microblog-infra-production-eu-west");
+    const b = domainName("microblog-infra-production-eu-east");
+    assert.notEqual(a, b);
+    for (const n of [a, b]) {
+      assert.match(n, /^[a-z][a-z0-9-]{2,27}$/);
+      assert.ok(n.length <= 28, n);
+    }
+    assert.equal(a, domainName("microblog-infra-production-eu-west"), "stable");
+  });
+});
