@@ -12,7 +12,8 @@
  * tables are dropped and re-seeded; BENCH_SEARCH_URL (else TEST_SEARCH_URL; /search is skipped
  * without one); BENCH_POSTS (100000); BENCH_DURATION seconds per endpoint (10); BENCH_REPEAT
  * measured runs per endpoint, the median reported (1); BENCH_SKIP_SEED=1 reuses the data;
- * BENCH_ONLY=comma-separated endpoint names; BENCH_NOTE=text for the method column.
+ * BENCH_ONLY=comma-separated endpoint names; BENCH_NOTE=text for the method column;
+ * BENCH_APP_DIR=another app checkout (built there) whose server and CLI are measured.
  */
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -27,6 +28,8 @@ import { parseDatabaseUrl } from "../src/db/connection.js";
 import { migrateLatest } from "../src/db/migrations.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/** Where the server and CLI run from: another build of the app for an A/B (default: this one). */
+const APP_DIR = path.resolve(process.env.BENCH_APP_DIR ?? ROOT);
 const USERS = 1000;
 const POSTS = Number(process.env.BENCH_POSTS ?? 100_000);
 const FOLLOWS_PER_USER = 20;
@@ -56,11 +59,17 @@ function mysqlUrl(): string {
   return fs.readFileSync(path.join(dir, "mariadb", "url"), "utf8").trim();
 }
 
-/** Deterministic pseudo-random numbers, so every run seeds the same data. */
+/**
+ * Deterministic pseudo-random numbers (mulberry32), so every run seeds the same data. (The
+ * linear congruential generator used before lost precision in floating point and gave half the
+ * users no posts and the others multiples of ~1,100.)
+ */
 function rng(seed: number) {
   return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -280,7 +289,10 @@ async function main(): Promise<void> {
   const searchUrl = process.env.BENCH_SEARCH_URL ?? process.env.TEST_SEARCH_URL ?? "";
   if (process.env.BENCH_SKIP_SEED !== "1") await seed(url);
   postsInDb = await countPosts(url);
-  execFileSync(process.execPath, ["scripts/build-if-needed.mjs"], { cwd: ROOT, stdio: "inherit" });
+  execFileSync(process.execPath, ["scripts/build-if-needed.mjs"], {
+    cwd: APP_DIR,
+    stdio: "inherit",
+  });
   const port = await freePort();
   const env = {
     ...process.env,
@@ -296,7 +308,7 @@ async function main(): Promise<void> {
   if (searchUrl && process.env.BENCH_SKIP_SEED !== "1") {
     const t0 = t();
     execFileSync(process.execPath, ["dist/cli.js", "reindex"], {
-      cwd: ROOT,
+      cwd: APP_DIR,
       env,
       stdio: "inherit",
     });
@@ -310,7 +322,7 @@ async function main(): Promise<void> {
         .filter(Boolean),
       "dist/server.js",
     ],
-    { cwd: ROOT, env, stdio: "ignore" },
+    { cwd: APP_DIR, env, stdio: "ignore" },
   );
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
