@@ -180,6 +180,29 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** CPU seconds (user + system) a process has used so far; 0 when it cannot be read. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
+/** The MariaDB server's pid (BENCH_DB_PID, else the harness's pid file), for CPU per request. */
+function dbPid(): number | undefined {
+  if (process.env.BENCH_DB_PID) return Number(process.env.BENCH_DB_PID);
+  const dir = process.env.MICROBLOG_SERVICES_DIR ?? "/tmp/microblog-services";
+  try {
+    return Number(fs.readFileSync(path.join(dir, "mariadb", "mysqld.pid"), "utf8").trim());
+  } catch {
+    return undefined;
+  }
+}
+
 function rssKb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -199,10 +222,17 @@ async function loginCookie(base: string): Promise<string> {
     body: new URLSearchParams({ _csrf: token, username: "user1", password: "bench password" }),
   });
   if (res.status !== 302) throw new Error(`login failed: HTTP ${res.status}`);
-  return res.headers
+  const session = res.headers
     .getSetCookie()
     .map((c) => c.split(";")[0])
     .join("; ");
+  // The first page after login stores the session's CSRF secret and sends the updated cookie;
+  // a browser keeps that one. Sending the login cookie on every request instead would make each
+  // page create a secret and re-encrypt the session, which no real client causes.
+  const first = await fetch(`${base}/index`, { headers: { cookie: session } });
+  await first.text();
+  const updated = first.headers.getSetCookie().map((c) => c.split(";")[0]);
+  return updated.length ? updated.join("; ") : session;
 }
 
 interface Row {
@@ -212,6 +242,11 @@ interface Row {
   p50: number;
   p99: number;
   non2xx: number;
+  /** CPU milliseconds per request of the app server and of MariaDB (all measured runs). */
+  appCpuMs: number;
+  dbCpuMs: number;
+  /** The server's peak RSS while this endpoint ran. */
+  rssMb: number;
 }
 
 interface Endpoint {
@@ -226,7 +261,14 @@ const median = (xs: number[]) => {
   return s[Math.floor((s.length - 1) / 2)]!;
 };
 
-async function measure(base: string, e: Endpoint, cookie: string): Promise<Row> {
+interface Procs {
+  server: number;
+  db: number | undefined;
+  /** Peak RSS (kB) since the last reset. */
+  peakKb: number;
+}
+
+async function measure(base: string, e: Endpoint, cookie: string, procs: Procs): Promise<Row> {
   const headers: Record<string, string> = e.signedIn ? { cookie } : {};
   const opts = {
     url: base,
@@ -235,9 +277,13 @@ async function measure(base: string, e: Endpoint, cookie: string): Promise<Row> 
     requests: e.paths.map((p) => ({ method: "GET" as const, path: p })),
   };
   await autocannon({ ...opts, duration: 2 });
-  const runs: Row[] = [];
+  procs.peakKb = 0;
+  const cpu0 = [cpuSeconds(procs.server), cpuSeconds(procs.db)];
+  let requests = 0;
+  const runs: Omit<Row, "appCpuMs" | "dbCpuMs" | "rssMb">[] = [];
   for (let i = 0; i < REPEAT; i++) {
     const r = await autocannon({ ...opts, duration: DURATION });
+    requests += r.requests.total;
     runs.push({
       name: e.name,
       path: e.paths.length === 1 ? e.paths[0]! : `${e.paths.length} paths`,
@@ -247,17 +293,22 @@ async function measure(base: string, e: Endpoint, cookie: string): Promise<Row> 
       non2xx: r.non2xx,
     });
   }
-  const row = {
+  const perReq = (secs: number) => Math.round((secs * 1000 * 100) / Math.max(requests, 1)) / 100;
+  const row: Row = {
     ...runs[0]!,
     rps: median(runs.map((x) => x.rps)),
     p50: median(runs.map((x) => x.p50)),
     p99: median(runs.map((x) => x.p99)),
     non2xx: runs.reduce((n, x) => n + x.non2xx, 0),
+    appCpuMs: perReq(cpuSeconds(procs.server) - cpu0[0]!),
+    dbCpuMs: procs.db ? perReq(cpuSeconds(procs.db) - cpu0[1]!) : NaN,
+    rssMb: Math.round(procs.peakKb / 1024),
   };
   const each = REPEAT > 1 ? ` [runs: ${runs.map((x) => `${x.rps}/${x.p99}`).join(", ")}]` : "";
   log(
     `${e.name} ${row.path}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ` +
-      `non-2xx ${row.non2xx}${each}`,
+      `non-2xx ${row.non2xx}, CPU/req app ${row.appCpuMs} ms db ${row.dbCpuMs} ms, ` +
+      `RSS ${row.rssMb} MB${each}`,
   );
   return row;
 }
@@ -336,21 +387,25 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   let maxRss = rssKb(server.pid!);
-  const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssKb(server.pid!))), 200);
+  const procs: Procs = { server: server.pid!, db: dbPid(), peakKb: 0 };
+  const sampler = setInterval(() => {
+    const kb = rssKb(server.pid!);
+    maxRss = Math.max(maxRss, kb);
+    procs.peakKb = Math.max(procs.peakKb, kb);
+  }, 200);
   try {
     const cookie = await loginCookie(base);
     const rows: Row[] = [];
-    for (const e of endpoints(searchUrl)) rows.push(await measure(base, e, cookie));
-    const rssMb = Math.round(maxRss / 1024);
-    log(`server max RSS ${rssMb} MB`);
-    write(rows, rssMb, searchUrl);
+    for (const e of endpoints(searchUrl)) rows.push(await measure(base, e, cookie, procs));
+    log(`server max RSS ${Math.round(maxRss / 1024)} MB over the whole run`);
+    write(rows, searchUrl);
   } finally {
     clearInterval(sampler);
     server.kill("SIGTERM");
   }
 }
 
-function write(rows: Row[], rssMb: number, searchUrl: string): void {
+function write(rows: Row[], searchUrl: string): void {
   const file =
     process.env.BENCH_OUT ??
     (process.env.BENCH_RECORD === "1" ? path.join(ROOT, "BENCHMARKS.md") : undefined);
@@ -373,7 +428,7 @@ function write(rows: Row[], rssMb: number, searchUrl: string): void {
     (process.env.BENCH_NOTE ? `; ${process.env.BENCH_NOTE}` : "");
   const lines = rows.map(
     (r) =>
-      `| ${date} | ${commit} | ${process.version} | ${r.name} \`${r.path}\` | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${rssMb} | ${engine} | ${load} | ${postsInDb.toLocaleString("en")} | ${method} |`,
+      `| ${date} | ${commit} | ${process.version} | ${r.name} \`${r.path}\` | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.appCpuMs} | ${Number.isNaN(r.dbCpuMs) ? "n/a" : r.dbCpuMs} | ${r.rssMb} | ${engine} | ${load} | ${postsInDb.toLocaleString("en")} | ${method} |`,
   );
   if (file === undefined) {
     console.log(lines.join("\n"));
@@ -391,10 +446,11 @@ function write(rows: Row[], rssMb: number, searchUrl: string): void {
         "`npm run bench`: MariaDB with 1,000 users / BENCH_POSTS posts / 20,000 follows; the",
         "compiled server in production mode (one log line per request, to /dev/null) on loopback;",
         `autocannon, ${CONNECTIONS} connections, 2 s warm-up then the measured run per endpoint.`,
-        "RSS is the server process's peak during the whole run.",
+        "CPU per request: user + system time of the server process and of mariadbd over the",
+        "measured runs, divided by the requests answered. RSS: the server's peak during that endpoint.",
         "",
-        "| date (UTC) | commit | node | endpoint | req/s | p50 ms | p99 ms | non-2xx | max RSS MB | search | load | posts | method |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| date (UTC) | commit | node | endpoint | req/s | p50 ms | p99 ms | non-2xx | app CPU ms/req | db CPU ms/req | RSS MB | search | load | posts | method |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         "",
       ].join("\n"),
     );

@@ -205,13 +205,14 @@ export class Repository {
    * whether an older page exists.
    */
   private async pageFrom(
-    ids: Knex.QueryBuilder,
+    ids: Knex.QueryBuilder | Knex.Raw,
     page: number,
     per: number,
     offset: number,
   ): Promise<Page<PostView>> {
+    const from = "as" in ids ? ids.as("pg") : this.db.raw(`(?) as ??`, [ids, "pg"]);
     const rows: PostView[] = await this.db
-      .from(ids.as("pg"))
+      .from(from)
       .join("posts", "posts.id", "pg.id")
       .join("users", "users.id", "posts.user_id")
       .orderBy([
@@ -301,18 +302,26 @@ export class Repository {
     const authors = [userId, ...followed.map(Number).filter((id) => id !== userId)];
     const skip = before ? 0 : (page - 1) * per;
     const take = skip + per + 1;
-    let ids: Knex.QueryBuilder;
+    let ids: Knex.QueryBuilder | Knex.Raw;
     if (authors.length > TIMELINE_FANOUT) {
       ids = this.newest(this.db("posts").whereIn("posts.user_id", authors), take, before);
     } else {
-      // Each branch is wrapped in its own derived table: SQLite allows ORDER BY/LIMIT in a
-      // compound SELECT's branches only that way.
-      const branches = authors.map((a, i) =>
-        this.db
-          .from(this.newest(this.db("posts").where("posts.user_id", a), take, before).as(`a${i}`))
-          .select("id", "created_at"),
-      );
-      ids = branches.length === 1 ? branches[0]! : branches[0]!.unionAll(branches.slice(1));
+      const slice = (a: number) =>
+        this.newest(this.db("posts").where("posts.user_id", a), take, before);
+      if (this.db.client.config.client === "mysql2") {
+        // (SELECT … LIMIT n) UNION ALL (SELECT … LIMIT n) …: one temporary table for the union.
+        const parts = authors.map((a) => slice(a).toSQL().toNative());
+        ids = this.db.raw(
+          parts.map((p) => `(${p.sql})`).join(" UNION ALL "),
+          parts.flatMap((p) => p.bindings as Knex.Value[]),
+        );
+      } else {
+        // SQLite allows ORDER BY/LIMIT in a compound SELECT's branches only inside a subquery.
+        const branches = authors.map((a, i) =>
+          this.db.from(slice(a).as(`a${i}`)).select("id", "created_at"),
+        );
+        ids = branches.length === 1 ? branches[0]! : branches[0]!.unionAll(branches.slice(1));
+      }
     }
     return this.pageFrom(ids, page, per, skip);
   }

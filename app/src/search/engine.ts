@@ -21,6 +21,8 @@ export class SearchUnavailableError extends Error {
 }
 
 const TIMEOUT_MS = 2000;
+/** A `_bulk` request of a few thousand posts may take longer than a page's query. */
+const BULK_TIMEOUT_MS = 60_000;
 
 /** Search engine client. */
 export class SearchEngine {
@@ -42,8 +44,9 @@ export class SearchEngine {
     body?: unknown,
     ndjson = false,
     signal?: AbortSignal,
+    timeoutMs = TIMEOUT_MS,
   ) {
-    const timeout = AbortSignal.timeout(TIMEOUT_MS);
+    const timeout = AbortSignal.timeout(timeoutMs);
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: { "content-type": ndjson ? "application/x-ndjson" : "application/json" },
@@ -144,27 +147,68 @@ export class SearchEngine {
     if (this.enabled) await this.call("POST", `/${this.index}/_refresh`);
   }
 
-  /** Drops and recreates the index, then bulk-loads batches of posts. Returns the count. */
-  async rebuild(batches: AsyncIterable<SearchDoc[]>): Promise<number> {
+  /**
+   * Drops and recreates the index, then bulk-loads batches of posts (one `_bulk` request per
+   * batch; the next batch is read from the database while the engine indexes the current one).
+   * Periodic refreshes are off during the load and restored after it. `onProgress` hears after
+   * every batch how many posts are in and since when. Returns the count.
+   */
+  async rebuild(
+    batches: AsyncIterable<SearchDoc[]>,
+    onProgress?: (p: RebuildProgress) => void,
+  ): Promise<number> {
     if (!this.enabled) throw new Error("ELASTICSEARCH_URL is not set: search is disabled");
     const del = await this.call("DELETE", `/${this.index}`);
     if (del.status >= 300 && del.status !== 404)
       throw new Error(`delete index: HTTP ${del.status}`);
     this.indexReady = false;
     await this.ensureIndex();
+    await this.setRefreshInterval("-1");
+    const started = Date.now();
     let count = 0;
-    for await (const batch of batches) {
+    const it = batches[Symbol.asyncIterator]();
+    let next = it.next();
+    for (;;) {
+      const step = await next;
+      if (step.done) break;
+      const batch = step.value;
+      next = it.next();
+      // A rejected read must not go unhandled while the bulk request below is in flight.
+      next.catch(() => undefined);
       const lines = batch.flatMap((d) => [
         JSON.stringify({ index: { _index: this.index, _id: String(d.id) } }),
         JSON.stringify({ body: d.body, language: d.language ?? "" }),
       ]);
-      const res = await this.call("POST", "/_bulk", lines.join("\n") + "\n", true);
+      const res = await this.call(
+        "POST",
+        "/_bulk",
+        lines.join("\n") + "\n",
+        true,
+        undefined,
+        BULK_TIMEOUT_MS,
+      );
       if (res.status >= 300 || res.json.errors === true) {
         throw new Error(`bulk index failed: HTTP ${res.status}`);
       }
       count += batch.length;
+      onProgress?.({ indexed: count, elapsedMs: Date.now() - started });
     }
+    await this.setRefreshInterval(null);
     await this.refresh();
     return count;
   }
+
+  /** Sets the index's refresh interval (null: the engine's default). */
+  private async setRefreshInterval(value: string | null): Promise<void> {
+    const res = await this.call("PUT", `/${this.index}/_settings`, {
+      index: { refresh_interval: value },
+    });
+    if (res.status >= 300) throw new Error(`index settings: HTTP ${res.status}`);
+  }
+}
+
+/** Where a rebuild is: posts indexed so far and milliseconds since the first batch started. */
+export interface RebuildProgress {
+  indexed: number;
+  elapsedMs: number;
 }
