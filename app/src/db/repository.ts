@@ -72,6 +72,23 @@ const POST_COLUMNS = [
   "users.email",
 ];
 
+/** Timeline statements by shape (number of authors, cursor or not); at most 2 × TIMELINE_FANOUT. */
+const timelineSql = new Map<string, string>();
+
+/** A page from up to `per + 1` newest-first rows (the extra row says an older page exists). */
+function pageOfRows(rows: PostView[], page: number, per: number): Page<PostView> {
+  const items = rows.slice(0, per);
+  const last = items[items.length - 1];
+  const hasNext = rows.length > per;
+  return {
+    items,
+    page,
+    hasPrev: page > 1,
+    hasNext,
+    before: hasNext && last ? formatCursor(last) : undefined,
+  };
+}
+
 /** Data access for users, posts and follows. */
 export class Repository {
   /**
@@ -205,14 +222,13 @@ export class Repository {
    * whether an older page exists.
    */
   private async pageFrom(
-    ids: Knex.QueryBuilder | Knex.Raw,
+    ids: Knex.QueryBuilder,
     page: number,
     per: number,
     offset: number,
   ): Promise<Page<PostView>> {
-    const from = "as" in ids ? ids.as("pg") : this.db.raw(`(?) as ??`, [ids, "pg"]);
     const rows: PostView[] = await this.db
-      .from(from)
+      .from(ids.as("pg"))
       .join("posts", "posts.id", "pg.id")
       .join("users", "users.id", "posts.user_id")
       .orderBy([
@@ -222,16 +238,7 @@ export class Repository {
       .limit(per + 1)
       .offset(offset)
       .select(POST_COLUMNS);
-    const items = rows.slice(0, per);
-    const last = items[items.length - 1];
-    const hasNext = rows.length > per;
-    return {
-      items,
-      page,
-      hasPrev: page > 1,
-      hasNext,
-      before: hasNext && last ? formatCursor(last) : undefined,
-    };
+    return pageOfRows(rows, page, per);
   }
 
   /**
@@ -302,28 +309,57 @@ export class Repository {
     const authors = [userId, ...followed.map(Number).filter((id) => id !== userId)];
     const skip = before ? 0 : (page - 1) * per;
     const take = skip + per + 1;
-    let ids: Knex.QueryBuilder | Knex.Raw;
+    let ids: Knex.QueryBuilder;
     if (authors.length > TIMELINE_FANOUT) {
       ids = this.newest(this.db("posts").whereIn("posts.user_id", authors), take, before);
     } else {
-      const slice = (a: number) =>
-        this.newest(this.db("posts").where("posts.user_id", a), take, before);
       if (this.db.client.config.client === "mysql2") {
-        // (SELECT … LIMIT n) UNION ALL (SELECT … LIMIT n) …: one temporary table for the union.
-        const parts = authors.map((a) => slice(a).toSQL().toNative());
-        ids = this.db.raw(
-          parts.map((p) => `(${p.sql})`).join(" UNION ALL "),
-          parts.flatMap((p) => p.bindings as Knex.Value[]),
-        );
-      } else {
-        // SQLite allows ORDER BY/LIMIT in a compound SELECT's branches only inside a subquery.
-        const branches = authors.map((a, i) =>
-          this.db.from(slice(a).as(`a${i}`)).select("id", "created_at"),
-        );
-        ids = branches.length === 1 ? branches[0]! : branches[0]!.unionAll(branches.slice(1));
+        return this.timelineMysql(authors, page, per, skip, take, before);
       }
+      // SQLite allows ORDER BY/LIMIT in a compound SELECT's branches only inside a subquery.
+      const branches = authors.map((a, i) =>
+        this.db
+          .from(this.newest(this.db("posts").where("posts.user_id", a), take, before).as(`a${i}`))
+          .select("id", "created_at"),
+      );
+      ids = branches.length === 1 ? branches[0]! : branches[0]!.unionAll(branches.slice(1));
     }
     return this.pageFrom(ids, page, per, skip);
+  }
+
+  /**
+   * The per-author merge on MariaDB/MySQL as one statement: `(SELECT … WHERE user_id = ? …
+   * LIMIT n) UNION ALL …` in a derived table, joined with posts and users once cut to a page.
+   * Its text depends only on the number of authors and on whether there is a cursor, so it is
+   * built once per shape (building 20 query builders per request cost more than the query).
+   */
+  private async timelineMysql(
+    authors: number[],
+    page: number,
+    per: number,
+    skip: number,
+    take: number,
+    before?: Cursor,
+  ): Promise<Page<PostView>> {
+    const shape = `${authors.length}:${before ? 1 : 0}`;
+    let sql = timelineSql.get(shape);
+    if (sql === undefined) {
+      const cut = before ? " AND created_at <= ? AND (created_at < ? OR id < ?)" : "";
+      const branch =
+        `(SELECT id, created_at FROM posts WHERE user_id = ?${cut} ` +
+        "ORDER BY created_at DESC, id DESC LIMIT ?)";
+      sql =
+        `SELECT ${POST_COLUMNS.join(", ")} FROM (` +
+        authors.map(() => branch).join(" UNION ALL ") +
+        ") AS pg JOIN posts ON posts.id = pg.id JOIN users ON users.id = posts.user_id " +
+        "ORDER BY pg.created_at DESC, pg.id DESC LIMIT ? OFFSET ?";
+      timelineSql.set(shape, sql);
+    }
+    const bindings = authors.flatMap((a) =>
+      before ? [a, before.createdAt, before.createdAt, before.id, take] : [a, take],
+    );
+    const [rows] = (await this.db.raw(sql, [...bindings, per + 1, skip])) as [PostView[]];
+    return pageOfRows(rows, page, per);
   }
 
   /**
