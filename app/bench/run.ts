@@ -38,6 +38,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
 /** Rows per multi-row INSERT while seeding posts. */
 const SEED_BATCH = 5000;
+/** The seed's vocabulary (search queries of the bench pick from it too). */
 const WORDS = (
   "penguin ocean coffee morning river mountain code music garden city train window book " +
   "summer winter light shadow bridge market story dream cloud forest paper friend game"
@@ -192,12 +193,33 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** The pid in a harness pid file (under MICROBLOG_SERVICES_DIR), if it is readable. */
+function pidFile(rel: string): number | undefined {
+  const dir = process.env.MICROBLOG_SERVICES_DIR ?? "/tmp/microblog-services";
+  try {
+    return Number(fs.readFileSync(path.join(dir, rel), "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The MariaDB server's pid (BENCH_DB_PID, else the harness's pid file), for CPU per request. */
 function dbPid(): number | undefined {
   if (process.env.BENCH_DB_PID) return Number(process.env.BENCH_DB_PID);
-  const dir = process.env.MICROBLOG_SERVICES_DIR ?? "/tmp/microblog-services";
+  return pidFile("mariadb/mysqld.pid");
+}
+
+/**
+ * The search engine's JVM (BENCH_SEARCH_PID, else the child of the harness's `runuser`, whose
+ * pid is in opensearch/ or elasticsearch/engine.pid).
+ */
+function searchPid(): number | undefined {
+  if (process.env.BENCH_SEARCH_PID) return Number(process.env.BENCH_SEARCH_PID);
+  const wrapper = pidFile("opensearch/engine.pid") ?? pidFile("elasticsearch/engine.pid");
+  if (!wrapper) return undefined;
   try {
-    return Number(fs.readFileSync(path.join(dir, "mariadb", "mysqld.pid"), "utf8").trim());
+    const kids = fs.readFileSync(`/proc/${wrapper}/task/${wrapper}/children`, "utf8").trim();
+    return Number(kids.split(" ")[0]) || wrapper;
   } catch {
     return undefined;
   }
@@ -208,7 +230,7 @@ function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
-async function loginCookie(base: string): Promise<string> {
+async function loginCookie(base: string): Promise<{ cookie: string; csrf: string }> {
   const page = await fetch(`${base}/auth/login`);
   const cookie = page.headers
     .getSetCookie()
@@ -230,9 +252,39 @@ async function loginCookie(base: string): Promise<string> {
   // a browser keeps that one. Sending the login cookie on every request instead would make each
   // page create a secret and re-encrypt the session, which no real client causes.
   const first = await fetch(`${base}/index`, { headers: { cookie: session } });
-  await first.text();
+  const html = await first.text();
   const updated = first.headers.getSetCookie().map((c) => c.split(";")[0]);
-  return updated.length ? updated.join("; ") : session;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+  return { cookie: updated.length ? updated.join("; ") : session, csrf };
+}
+
+/**
+ * After the posting run: how many posts still wait in the search outbox, how long until none
+ * does (the server's drainer retries them), and whether the engine then counts every post.
+ */
+async function searchCatchUp(url: string, searchUrl: string): Promise<void> {
+  const db = knexFactory(parseDatabaseUrl(url).knexConfig);
+  try {
+    const waiting = async () =>
+      Number((await db("search_outbox").count({ n: "*" }).first())?.n ?? 0);
+    const t0 = t();
+    const atEnd = await waiting();
+    let left = atEnd;
+    while (left > 0 && t() - t0 < 120_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = await waiting();
+    }
+    await fetch(`${searchUrl}/bench-posts/_refresh`, { method: "POST" });
+    const res = await fetch(`${searchUrl}/bench-posts/_count`);
+    const indexed = ((await res.json()) as { count: number }).count;
+    const posts = Number((await db("posts").count({ n: "*" }).first())?.n ?? 0);
+    log(
+      `search outbox: ${atEnd} posts waiting when posting stopped, ${left} after ` +
+        `${((t() - t0) / 1000).toFixed(1)}s; engine holds ${indexed} of ${posts} posts`,
+    );
+  } finally {
+    await db.destroy();
+  }
 }
 
 interface Row {
@@ -245,6 +297,7 @@ interface Row {
   /** CPU milliseconds per request of the app server and of MariaDB (all measured runs). */
   appCpuMs: number;
   dbCpuMs: number;
+  searchCpuMs: number;
   /** The server's peak RSS while this endpoint ran. */
   rssMb: number;
 }
@@ -254,6 +307,8 @@ interface Endpoint {
   /** One path, or several visited in turn by each connection (a mix). */
   paths: string[];
   signedIn: boolean;
+  /** A form POST instead of GET (its answer is a 302 redirect, counted as non-2xx). */
+  form?: Record<string, string>;
 }
 
 const median = (xs: number[]) => {
@@ -264,23 +319,31 @@ const median = (xs: number[]) => {
 interface Procs {
   server: number;
   db: number | undefined;
+  search: number | undefined;
   /** Peak RSS (kB) since the last reset. */
   peakKb: number;
 }
 
 async function measure(base: string, e: Endpoint, cookie: string, procs: Procs): Promise<Row> {
   const headers: Record<string, string> = e.signedIn ? { cookie } : {};
+  if (e.form) headers["content-type"] = "application/x-www-form-urlencoded";
+  const body = e.form ? new URLSearchParams(e.form).toString() : undefined;
   const opts = {
     url: base,
     connections: CONNECTIONS,
     headers,
-    requests: e.paths.map((p) => ({ method: "GET" as const, path: p })),
+    requests: e.paths.map((p) => ({
+      method: e.form ? ("POST" as const) : ("GET" as const),
+      path: p,
+      body,
+    })),
   };
-  await autocannon({ ...opts, duration: 2 });
+  // The peak RSS counts the warm-up too: a server's first seconds under load are its worst.
   procs.peakKb = 0;
-  const cpu0 = [cpuSeconds(procs.server), cpuSeconds(procs.db)];
+  await autocannon({ ...opts, duration: 2 });
+  const cpu0 = [cpuSeconds(procs.server), cpuSeconds(procs.db), cpuSeconds(procs.search)];
   let requests = 0;
-  const runs: Omit<Row, "appCpuMs" | "dbCpuMs" | "rssMb">[] = [];
+  const runs: Omit<Row, "appCpuMs" | "dbCpuMs" | "searchCpuMs" | "rssMb">[] = [];
   for (let i = 0; i < REPEAT; i++) {
     const r = await autocannon({ ...opts, duration: DURATION });
     requests += r.requests.total;
@@ -302,19 +365,21 @@ async function measure(base: string, e: Endpoint, cookie: string, procs: Procs):
     non2xx: runs.reduce((n, x) => n + x.non2xx, 0),
     appCpuMs: perReq(cpuSeconds(procs.server) - cpu0[0]!),
     dbCpuMs: procs.db ? perReq(cpuSeconds(procs.db) - cpu0[1]!) : NaN,
+    searchCpuMs: procs.search ? perReq(cpuSeconds(procs.search) - cpu0[2]!) : NaN,
     rssMb: Math.round(procs.peakKb / 1024),
   };
   const each = REPEAT > 1 ? ` [runs: ${runs.map((x) => `${x.rps}/${x.p99}`).join(", ")}]` : "";
   log(
     `${e.name} ${row.path}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ` +
-      `non-2xx ${row.non2xx}, CPU/req app ${row.appCpuMs} ms db ${row.dbCpuMs} ms, ` +
+      `non-2xx ${row.non2xx}, CPU/req app ${row.appCpuMs} ms db ${row.dbCpuMs} ms ` +
+      `search engine ${row.searchCpuMs} ms, ` +
       `RSS ${row.rssMb} MB${each}`,
   );
   return row;
 }
 
 /** The pages measured, signed in first (no page cache), then anonymous. */
-function endpoints(searchUrl: string): Endpoint[] {
+function endpoints(searchUrl: string, csrfToken: string): Endpoint[] {
   const mixUsers = Array.from({ length: 8 }, (_, i) => `/user/user${1 + i * 97}`);
   const list: Endpoint[] = [
     { name: "home timeline (signed in)", paths: ["/index"], signedIn: true },
@@ -328,9 +393,21 @@ function endpoints(searchUrl: string): Endpoint[] {
     { name: "explore (anonymous)", paths: ["/explore"], signedIn: false },
     { name: "user page (anonymous)", paths: ["/user/user7"], signedIn: false },
   ];
-  if (searchUrl)
+  if (searchUrl) {
     list.push({ name: "search (anonymous)", paths: ["/search?q=penguin"], signedIn: false });
-  else log("search skipped: no BENCH_SEARCH_URL/TEST_SEARCH_URL");
+    list.push({
+      name: "search mix (anonymous)",
+      paths: WORDS.map((w, i) => `/search?q=${w}+${WORDS[(i * 7 + 3) % WORDS.length]}`),
+      signedIn: false,
+    });
+  } else log("search skipped: no BENCH_SEARCH_URL/TEST_SEARCH_URL");
+  // Posting last: it adds posts (by user1) and, with search on, indexes each one.
+  list.push({
+    name: "post (signed in)",
+    paths: ["/"],
+    signedIn: true,
+    form: { post: "benchmark post about penguin coffee", _csrf: csrfToken },
+  });
   const only = process.env.BENCH_ONLY?.split(",").map((x) => x.trim());
   return only ? list.filter((e) => only.some((o) => e.name.startsWith(o))) : list;
 }
@@ -387,16 +464,24 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   let maxRss = rssKb(server.pid!);
-  const procs: Procs = { server: server.pid!, db: dbPid(), peakKb: 0 };
+  const procs: Procs = {
+    server: server.pid!,
+    db: dbPid(),
+    search: searchUrl ? searchPid() : undefined,
+    peakKb: 0,
+  };
   const sampler = setInterval(() => {
     const kb = rssKb(server.pid!);
     maxRss = Math.max(maxRss, kb);
     procs.peakKb = Math.max(procs.peakKb, kb);
   }, 200);
   try {
-    const cookie = await loginCookie(base);
+    const { cookie, csrf } = await loginCookie(base);
     const rows: Row[] = [];
-    for (const e of endpoints(searchUrl)) rows.push(await measure(base, e, cookie, procs));
+    for (const e of endpoints(searchUrl, csrf)) {
+      rows.push(await measure(base, e, cookie, procs));
+      if (e.form && searchUrl) await searchCatchUp(url, searchUrl);
+    }
     log(`server max RSS ${Math.round(maxRss / 1024)} MB over the whole run`);
     write(rows, searchUrl);
   } finally {
@@ -428,7 +513,7 @@ function write(rows: Row[], searchUrl: string): void {
     (process.env.BENCH_NOTE ? `; ${process.env.BENCH_NOTE}` : "");
   const lines = rows.map(
     (r) =>
-      `| ${date} | ${commit} | ${process.version} | ${r.name} \`${r.path}\` | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.appCpuMs} | ${Number.isNaN(r.dbCpuMs) ? "n/a" : r.dbCpuMs} | ${r.rssMb} | ${engine} | ${load} | ${postsInDb.toLocaleString("en")} | ${method} |`,
+      `| ${date} | ${commit} | ${process.version} | ${r.name} \`${r.path}\` | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.appCpuMs} | ${Number.isNaN(r.dbCpuMs) ? "n/a" : r.dbCpuMs} | ${Number.isNaN(r.searchCpuMs) ? "n/a" : r.searchCpuMs} | ${r.rssMb} | ${engine} | ${load} | ${postsInDb.toLocaleString("en")} | ${method} |`,
   );
   if (file === undefined) {
     console.log(lines.join("\n"));
@@ -449,8 +534,8 @@ function write(rows: Row[], searchUrl: string): void {
         "CPU per request: user + system time of the server process and of mariadbd over the",
         "measured runs, divided by the requests answered. RSS: the server's peak during that endpoint.",
         "",
-        "| date (UTC) | commit | node | endpoint | req/s | p50 ms | p99 ms | non-2xx | app CPU ms/req | db CPU ms/req | RSS MB | search | load | posts | method |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| date (UTC) | commit | node | endpoint | req/s | p50 ms | p99 ms | non-2xx | app CPU ms/req | db CPU ms/req | engine CPU ms/req | RSS MB | search | load | posts | method |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         "",
       ].join("\n"),
     );
