@@ -17,8 +17,11 @@ import {
 } from "./db/migrations.js";
 import { Repository } from "./db/repository.js";
 import { SearchEngine } from "./search/engine.js";
+import { rate, reindexProgress } from "./search/reindex.js";
 import { SearchOutbox } from "./search/outbox.js";
 
+/** Posts per `_bulk` request of a reindex. */
+const REINDEX_BATCH = 2000;
 const USAGE = "usage: node dist/cli.js <migrate|reindex|unlock>";
 const COMMANDS = ["migrate", "reindex", "unlock"];
 
@@ -58,10 +61,18 @@ async function run(command: string | undefined): Promise<number> {
     // Changes queued before the rebuild are covered by it; those made during it stay queued.
     const outbox = new SearchOutbox(db, search);
     const queued = await outbox.snapshot();
-    const count = await search.rebuild(new Repository(db).allPosts());
+    const total = Number((await db("posts").count({ n: "*" }).first())?.n ?? 0);
+    console.log(`reindex: ${total} posts to index into "${config.searchIndex}"`);
+    const started = Date.now();
+    const count = await search.rebuild(
+      new Repository(db).allPosts(REINDEX_BATCH),
+      reindexProgress(total),
+    );
     const cleared = await outbox.clearSnapshot(queued);
+    const secs = (Date.now() - started) / 1000;
     console.log(
-      `reindex: indexed ${count} posts into "${config.searchIndex}"` +
+      `reindex: indexed ${count} posts into "${config.searchIndex}" in ${secs.toFixed(1)}s ` +
+        `(${rate(count, secs)} posts/s)` +
         (queued.length ? `; cleared ${cleared} of ${queued.length} search outbox rows` : ""),
     );
     return 0;

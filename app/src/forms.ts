@@ -5,6 +5,7 @@
 import type { FastifyRequest } from "fastify";
 import { HttpError } from "./errors.js";
 import type { Translate } from "./i18n.js";
+import { parseCursor, type Cursor } from "./db/repository.js";
 
 /** Field name → message. */
 export type FieldErrors = Record<string, string>;
@@ -92,6 +93,18 @@ export function parsePage(query: unknown): number | null {
   if (!/^\d{1,6}$/.test(raw)) return null;
   const n = Number(raw);
   return n >= 1 && n <= 100000 ? n : null;
+}
+
+/**
+ * Reads the `?before=` keyset cursor of an "older posts" link (undefined when absent); a
+ * malformed value is a 400 like a bad page number.
+ */
+export function cursorParam(req: FastifyRequest): Cursor | undefined {
+  const raw = field(req.query, "before");
+  if (raw === "") return undefined;
+  const cursor = parseCursor(raw);
+  if (cursor === null) throw new HttpError(400, req.t("error.bad_page"));
+  return cursor;
 }
 
 /** Reads `?page=`; a bad value is a 400 with a message. */

@@ -1,6 +1,6 @@
 /**
- * Micro-cache for public pages seen by anonymous visitors (explore, user profiles): the rendered
- * HTML is reused for PAGE_CACHE_SECONDS per URL and language. Signed-in users, pages with flash
+ * Micro-cache for public pages seen by anonymous visitors (explore, user profiles, search): the
+ * rendered HTML is reused for PAGE_CACHE_SECONDS per URL and language. Signed-in users, pages with flash
  * messages and non-200 answers are never cached, so nobody sees someone else's session data;
  * anonymous visitors may see a page up to that many seconds old. 0 turns it off.
  */

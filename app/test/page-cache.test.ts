@@ -1,4 +1,7 @@
-/** The anonymous public-page micro-cache: reused for anonymous visitors only, per language. */
+/**
+ * The public-page micro-cache (explore, user pages, search): anonymous visitors only, per
+ * language.
+ */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
@@ -34,6 +37,16 @@ describe("public page cache", () => {
     const es = await new Client(app, { "accept-language": "es" }).get("/explore");
     assert.equal(es.headers["x-page-cache"], undefined);
     assert.match(es.body, /fresh post/);
+  });
+
+  it("serves anonymous searches from the cache, per query, never signed-in ones", async () => {
+    const anon = new Client(app);
+    assert.equal((await anon.get("/search?q=zebra")).headers["x-page-cache"], undefined);
+    assert.equal((await anon.get("/search?q=zebra")).headers["x-page-cache"], "hit");
+    assert.equal((await anon.get("/search?q=okapi")).headers["x-page-cache"], undefined);
+    const user = await signedIn(app, "searcher");
+    await user.get("/search?q=zebra");
+    assert.equal((await user.get("/search?q=zebra")).headers["x-page-cache"], undefined);
   });
 
   it("renders a page once when many anonymous requests arrive together", async () => {

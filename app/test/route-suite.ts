@@ -283,7 +283,15 @@ export function defineRouteTests(label: string, mysqlUrl?: string): void {
       const p1 = await c.get("/user/pager");
       assert.equal((p1.body.match(/class="post"/g) ?? []).length, 3);
       assert.match(p1.body, /pager post 7/);
-      assert.match(p1.body, /href="\/user\/pager\?page=2"/);
+      // The "older" link carries page 2 and a keyset cursor after the last post shown.
+      const next = /href="(\/user\/pager\?page=2&amp;before=\d+-\d+)"/.exec(p1.body)?.[1];
+      assert.ok(next, "older-posts link with a cursor");
+      const p2 = await c.get(next.replace(/&amp;/g, "&"));
+      assert.deepEqual(
+        [...p2.body.matchAll(/pager post (\d)/g)].map((m) => m[1]),
+        ["4", "3", "2"],
+      );
+      assert.match(p2.body, /href="\/user\/pager\?page=1"/);
       const p3 = await c.get("/user/pager?page=3");
       assert.equal((p3.body.match(/class="post"/g) ?? []).length, 1);
       assert.match(p3.body, /pager post 1/);

@@ -18,6 +18,8 @@ export class FakeSearchEngine {
   gate: Promise<void> | null = null;
   /** Called on each document write before it is applied. */
   onWrite: ((id: number) => Promise<void> | void) | null = null;
+  /** The index's refresh_interval as last set through `_settings` (undefined: never set). */
+  refreshInterval: string | null | undefined = undefined;
   private indexExists = false;
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
   url = "";
@@ -83,6 +85,11 @@ export class FakeSearchEngine {
       return send(200, { errors: false });
     }
     if (/^\/[^/]+\/_refresh$/.test(path)) return send(200);
+    if (/^\/[^/]+\/_settings$/.test(path) && req.method === "PUT") {
+      const body = JSON.parse(raw) as { index: { refresh_interval: string | null } };
+      this.refreshInterval = body.index.refresh_interval;
+      return send(200, { acknowledged: true });
+    }
     if (/^\/[^/]+\/_search$/.test(path)) {
       const q = JSON.parse(raw) as {
         query: { multi_match: { query: string } };

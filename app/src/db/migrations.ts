@@ -107,6 +107,35 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTableIfExists("search_outbox");
     },
   },
+  // Post lists read newest first by (created_at, id): explore walks (created_at, id), a user page
+  // and each author's slice of a timeline walk (user_id, created_at, id). With `id` in the index
+  // the keyset condition of an "older posts" page (created_at, id) < (t, i) is one index range
+  // and the page's order needs no sort, on every engine (InnoDB appends the primary key to a
+  // secondary index anyway; SQLite and the query planner's estimates do not rely on that).
+  // These replace the (created_at) and (user_id, created_at) indexes of 001; the user_id one
+  // also serves the foreign key, so the new index is built before the old one goes.
+  "004_post_list_indexes": {
+    async up(db) {
+      await db.schema.alterTable("posts", (t) => {
+        t.index(["created_at", "id"], "posts_created_at_id_index");
+        t.index(["user_id", "created_at", "id"], "posts_user_id_created_at_id_index");
+      });
+      await db.schema.alterTable("posts", (t) => {
+        t.dropIndex(["created_at"], "posts_created_at_index");
+        t.dropIndex(["user_id", "created_at"], "posts_user_id_created_at_index");
+      });
+    },
+    async down(db) {
+      await db.schema.alterTable("posts", (t) => {
+        t.index(["created_at"], "posts_created_at_index");
+        t.index(["user_id", "created_at"], "posts_user_id_created_at_index");
+      });
+      await db.schema.alterTable("posts", (t) => {
+        t.dropIndex(["created_at", "id"], "posts_created_at_id_index");
+        t.dropIndex(["user_id", "created_at", "id"], "posts_user_id_created_at_id_index");
+      });
+    },
+  },
 };
 
 /** knex migration source over the in-code list above. */

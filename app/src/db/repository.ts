@@ -33,7 +33,33 @@ export interface Page<T> {
   page: number;
   hasPrev: boolean;
   hasNext: boolean;
+  /** Keyset cursor of the next (older) page: continues after this page's last post. */
+  before?: string;
 }
+
+/** Position in the newest-first order of posts: (created_at, id) of the last post seen. */
+export interface Cursor {
+  createdAt: number;
+  id: number;
+}
+
+/** `<created_at>-<id>`, as it travels in `?before=`. */
+export function formatCursor(p: { created_at: number; id: number }): string {
+  return `${Number(p.created_at)}-${Number(p.id)}`;
+}
+
+/** Parses a `?before=` value; null when it is not one. */
+export function parseCursor(raw: string): Cursor | null {
+  const m = /^(\d{1,15})-(\d{1,10})$/.exec(raw);
+  if (!m) return null;
+  return { createdAt: Number(m[1]), id: Number(m[2]) };
+}
+
+/**
+ * Up to this many authors (the user and those they follow) a timeline merges per-author index
+ * ranges; beyond it, one filtered walk of the newest posts.
+ */
+export const TIMELINE_FANOUT = 200;
 
 const POST_COLUMNS = [
   "posts.id",
@@ -45,6 +71,23 @@ const POST_COLUMNS = [
   "users.username",
   "users.email",
 ];
+
+/** Timeline statements by shape (number of authors, cursor or not); at most 2 × TIMELINE_FANOUT. */
+const timelineSql = new Map<string, string>();
+
+/** A page from up to `per + 1` newest-first rows (the extra row says an older page exists). */
+function pageOfRows(rows: PostView[], page: number, per: number): Page<PostView> {
+  const items = rows.slice(0, per);
+  const last = items[items.length - 1];
+  const hasNext = rows.length > per;
+  return {
+    items,
+    page,
+    hasPrev: page > 1,
+    hasNext,
+    before: hasNext && last ? formatCursor(last) : undefined,
+  };
+}
 
 /** Data access for users, posts and follows. */
 export class Repository {
@@ -172,41 +215,175 @@ export class Repository {
   }
 
   /**
-   * Newest-first page of a post query; fetches one extra id to know if a next page exists.
-   * Ids are found first from the posts table alone (an index walk), then the page's rows are
-   * joined with their authors: joining first makes MySQL sort the whole table.
+   * One newest-first page of posts joined with their authors, in one query. `ids` selects
+   * `posts.id` and `posts.created_at` of the candidate posts (already bounded: an index walk that
+   * stops after `limit + offset` rows); the page's rows are joined with their authors only after
+   * the derived table is cut, so the join never sorts the whole table. One extra row tells
+   * whether an older page exists.
    */
-  private async pageOf(q: Knex.QueryBuilder, page: number, per: number): Promise<Page<PostView>> {
-    const rows: { id: number }[] = await q
+  private async pageFrom(
+    ids: Knex.QueryBuilder,
+    page: number,
+    per: number,
+    offset: number,
+  ): Promise<Page<PostView>> {
+    const rows: PostView[] = await this.db
+      .from(ids.as("pg"))
+      .join("posts", "posts.id", "pg.id")
+      .join("users", "users.id", "posts.user_id")
+      .orderBy([
+        { column: "pg.created_at", order: "desc" },
+        { column: "pg.id", order: "desc" },
+      ])
+      .limit(per + 1)
+      .offset(offset)
+      .select(POST_COLUMNS);
+    return pageOfRows(rows, page, per);
+  }
+
+  /**
+   * Newest-first ids (with created_at) of a post query, cut to what one page needs: after the
+   * `before` cursor when there is one (keyset: no rows skipped), else the first `skip + take`.
+   */
+  private newest(q: Knex.QueryBuilder, take: number, before?: Cursor): Knex.QueryBuilder {
+    if (before) {
+      // `created_at <= t AND (created_at < t OR id < i)`: one index range on created_at.
+      q = q
+        .where("posts.created_at", "<=", before.createdAt)
+        .andWhere((w) =>
+          w.where("posts.created_at", "<", before.createdAt).orWhere("posts.id", "<", before.id),
+        );
+    }
+    return q
       .orderBy([
         { column: "posts.created_at", order: "desc" },
         { column: "posts.id", order: "desc" },
       ])
-      .limit(per + 1)
-      .offset((page - 1) * per)
-      .select("posts.id");
-    const ids = rows.slice(0, per).map((r) => r.id);
-    const items = await this.postsByIds(ids);
-    return { items, page, hasPrev: page > 1, hasNext: rows.length > per };
+      .limit(take)
+      .select("posts.id", "posts.created_at");
   }
 
-  /** All posts, newest first. */
-  async explore(page: number, per: number): Promise<Page<PostView>> {
-    return this.pageOf(this.db("posts"), page, per);
+  /** Page of a single-table post query (all posts, or one author's). */
+  private async pageOf(
+    q: Knex.QueryBuilder,
+    page: number,
+    per: number,
+    before?: Cursor,
+  ): Promise<Page<PostView>> {
+    const skip = before ? 0 : (page - 1) * per;
+    return this.pageFrom(this.newest(q, skip + per + 1, before), page, per, skip);
+  }
+
+  /** All posts, newest first; `before` continues after the last post of the previous page. */
+  async explore(page: number, per: number, before?: Cursor): Promise<Page<PostView>> {
+    return this.pageOf(this.db("posts"), page, per, before);
   }
 
   /** One user's posts, newest first. */
-  async postsOf(userId: number, page: number, per: number): Promise<Page<PostView>> {
-    return this.pageOf(this.db("posts").where("posts.user_id", userId), page, per);
+  async postsOf(
+    userId: number,
+    page: number,
+    per: number,
+    before?: Cursor,
+  ): Promise<Page<PostView>> {
+    return this.pageOf(this.db("posts").where("posts.user_id", userId), page, per, before);
   }
 
-  /** The user's own posts and those of everyone they follow, newest first. */
-  async timeline(userId: number, page: number, per: number): Promise<Page<PostView>> {
-    const followed = this.db("followers").select("followed_id").where("follower_id", userId);
-    const q = this.db("posts").where((w) =>
-      w.whereIn("posts.user_id", followed).orWhere("posts.user_id", userId),
+  /**
+   * The user's own posts and those of everyone they follow, newest first. For up to
+   * TIMELINE_FANOUT authors, each author's newest posts come from the (user_id, created_at, id)
+   * index, cut to one page each, and only those candidates are merged: the cost depends on the
+   * number of authors and the page size, not on how many posts exist. Beyond that many authors
+   * one walk of the (created_at, id) index filters by author instead (it stops as soon as a page
+   * is full, which is soon when one follows that many people).
+   */
+  async timeline(
+    userId: number,
+    page: number,
+    per: number,
+    before?: Cursor,
+  ): Promise<Page<PostView>> {
+    const followed: number[] = await this.db("followers")
+      .where("follower_id", userId)
+      .pluck("followed_id");
+    const authors = [userId, ...followed.map(Number).filter((id) => id !== userId)];
+    const skip = before ? 0 : (page - 1) * per;
+    const take = skip + per + 1;
+    let ids: Knex.QueryBuilder;
+    if (authors.length > TIMELINE_FANOUT) {
+      ids = this.newest(this.db("posts").whereIn("posts.user_id", authors), take, before);
+    } else {
+      if (this.db.client.config.client === "mysql2") {
+        return this.timelineMysql(authors, page, per, skip, take, before);
+      }
+      // SQLite allows ORDER BY/LIMIT in a compound SELECT's branches only inside a subquery.
+      const branches = authors.map((a, i) =>
+        this.db
+          .from(this.newest(this.db("posts").where("posts.user_id", a), take, before).as(`a${i}`))
+          .select("id", "created_at"),
+      );
+      ids = branches.length === 1 ? branches[0]! : branches[0]!.unionAll(branches.slice(1));
+    }
+    return this.pageFrom(ids, page, per, skip);
+  }
+
+  /**
+   * The per-author merge on MariaDB/MySQL as one statement: `(SELECT … WHERE user_id = ? …
+   * LIMIT n) UNION ALL …` in a derived table, joined with posts and users once cut to a page.
+   * Its text depends only on the number of authors and on whether there is a cursor, so it is
+   * built once per shape (building 20 query builders per request cost more than the query).
+   */
+  private async timelineMysql(
+    authors: number[],
+    page: number,
+    per: number,
+    skip: number,
+    take: number,
+    before?: Cursor,
+  ): Promise<Page<PostView>> {
+    const shape = `${authors.length}:${before ? 1 : 0}`;
+    let sql = timelineSql.get(shape);
+    if (sql === undefined) {
+      const cut = before ? " AND created_at <= ? AND (created_at < ? OR id < ?)" : "";
+      const branch =
+        `(SELECT id, created_at FROM posts WHERE user_id = ?${cut} ` +
+        "ORDER BY created_at DESC, id DESC LIMIT ?)";
+      sql =
+        `SELECT ${POST_COLUMNS.join(", ")} FROM (` +
+        authors.map(() => branch).join(" UNION ALL ") +
+        ") AS pg JOIN posts ON posts.id = pg.id JOIN users ON users.id = posts.user_id " +
+        "ORDER BY pg.created_at DESC, pg.id DESC LIMIT ? OFFSET ?";
+      timelineSql.set(shape, sql);
+    }
+    const bindings = authors.flatMap((a) =>
+      before ? [a, before.createdAt, before.createdAt, before.id, take] : [a, take],
     );
-    return this.pageOf(q, page, per);
+    const [rows] = (await this.db.raw(sql, [...bindings, per + 1, skip])) as [PostView[]];
+    return pageOfRows(rows, page, per);
+  }
+
+  /**
+   * Follower and following counts of a user and whether `viewerId` follows them, in one query
+   * (each count is an index range on followers; none reads posts).
+   */
+  async profileCounts(
+    userId: number,
+    viewerId: number | null,
+  ): Promise<{ followers: number; following: number; followedByViewer: boolean }> {
+    const row = (await this.db
+      .select({
+        followers: this.db("followers").where("followed_id", userId).count("*"),
+        following: this.db("followers").where("follower_id", userId).count("*"),
+        viewer: this.db("followers")
+          .where({ follower_id: viewerId ?? 0, followed_id: userId })
+          .count("*"),
+      })
+      .first()) as { followers: number | string; following: number | string; viewer: number };
+    return {
+      followers: Number(row.followers),
+      following: Number(row.following),
+      followedByViewer: viewerId !== null && viewerId !== userId && Number(row.viewer) > 0,
+    };
   }
 
   async isFollowing(followerId: number, followedId: number): Promise<boolean> {
@@ -226,15 +403,6 @@ export class Repository {
 
   async unfollow(followerId: number, followedId: number): Promise<void> {
     await this.db("followers").where({ follower_id: followerId, followed_id: followedId }).delete();
-  }
-
-  /** Follower and following counts of a user. */
-  async followCounts(userId: number): Promise<{ followers: number; following: number }> {
-    const [a, b] = await Promise.all([
-      this.db("followers").where("followed_id", userId).count({ n: "*" }).first(),
-      this.db("followers").where("follower_id", userId).count({ n: "*" }).first(),
-    ]);
-    return { followers: Number(a?.n ?? 0), following: Number(b?.n ?? 0) };
   }
 
   /** Streams every post in id order, in batches, for the reindex command. */

@@ -1,7 +1,14 @@
 /** Home timeline and posting, explore, user profiles, follow/unfollow, edit profile, language. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HttpError } from "../errors.js";
-import { checkText, checkUsername, field, pageParam, type FieldErrors } from "../forms.js";
+import {
+  checkText,
+  checkUsername,
+  cursorParam,
+  field,
+  pageParam,
+  type FieldErrors,
+} from "../forms.js";
 import { isLocale } from "../i18n.js";
 import { detectLanguage } from "../language.js";
 import { servePublicCache } from "../page-cache.js";
@@ -14,7 +21,8 @@ async function renderHome(
   extra: { form?: { post: string }; errors?: FieldErrors; status?: number } = {},
 ) {
   const page = pageParam(req);
-  const posts = await app.repo.timeline(req.user!.id, page, app.appConfig.postsPerPage);
+  const before = cursorParam(req);
+  const posts = await app.repo.timeline(req.user!.id, page, app.appConfig.postsPerPage, before);
   return reply.page(
     "index.njk",
     { title: req.t("nav.home"), posts, form: extra.form ?? {}, errors: extra.errors ?? {} },
@@ -47,7 +55,8 @@ export async function mainRoutes(app: FastifyInstance): Promise<void> {
   const publicPage = { preHandler: servePublicCache };
 
   app.get("/explore", publicPage, async (req, reply) => {
-    const posts = await app.repo.explore(pageParam(req), app.appConfig.postsPerPage);
+    const page = pageParam(req);
+    const posts = await app.repo.explore(page, app.appConfig.postsPerPage, cursorParam(req));
     return reply.page("explore.njk", { title: req.t("nav.explore"), posts });
   });
 
@@ -55,13 +64,12 @@ export async function mainRoutes(app: FastifyInstance): Promise<void> {
     const user = await app.repo.userByUsername(req.params.username);
     if (!user) throw new HttpError(404, req.t("error.user_not_found"));
     const page = pageParam(req);
-    const [posts, counts, following] = await Promise.all([
-      app.repo.postsOf(user.id, page, app.appConfig.postsPerPage),
-      app.repo.followCounts(user.id),
-      req.user && req.user.id !== user.id
-        ? app.repo.isFollowing(req.user.id, user.id)
-        : Promise.resolve(false),
+    const before = cursorParam(req);
+    const [posts, counts] = await Promise.all([
+      app.repo.postsOf(user.id, page, app.appConfig.postsPerPage, before),
+      app.repo.profileCounts(user.id, req.user?.id ?? null),
     ]);
+    const following = counts.followedByViewer;
     return reply.page("user.njk", { title: user.username, user, posts, counts, following });
   });
 

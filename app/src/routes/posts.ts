@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HttpError } from "../errors.js";
 import { checkText, field, pageParam, type FieldErrors } from "../forms.js";
 import { detectLanguage } from "../language.js";
+import { servePublicCache } from "../page-cache.js";
 import { flash, requireLogin } from "../request-context.js";
 import { SearchUnavailableError } from "../search/engine.js";
 
@@ -55,7 +56,9 @@ export async function postRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(`/user/${encodeURIComponent(req.user!.username)}`);
   });
 
-  app.get("/search", async (req, reply) => {
+  // Anonymous searches share the public page cache (PAGE_CACHE_SECONDS) like explore: a popular
+  // query asked many times a second costs one engine query per period.
+  app.get("/search", { preHandler: servePublicCache }, async (req, reply) => {
     const q = field(req.query, "q");
     const page = pageParam(req);
     const base = { title: req.t("search.title"), q, posts: null, total: 0, page };
