@@ -120,7 +120,7 @@ interface Inspected {
 }
 
 /** Compose interpolates `$`: every literal one is written `$$`. */
-const literal = (s: string) => s.replaceAll("$", "$$");
+const literal = (s: string) => s.replaceAll("$", () => "$$");
 const duration = (ns: number | undefined) => (ns ? `${ns / 1e6}ms` : undefined);
 
 /** Container name → the names of the containers it depends on, from the stack's state. */
@@ -226,7 +226,10 @@ async function writeComposeFile(ctx: PulumiContext, containers: string[]): Promi
     volumes,
     networks: { default: { name: `${COMPOSE_PROJECT}-network` } },
   };
-  writeFileSync(COMPOSE_FILE, dump(JSON.parse(JSON.stringify(file)) as object, { lineWidth: -1 }));
+  // It holds the stack's generated passwords: readable by this user only.
+  writeFileSync(COMPOSE_FILE, dump(JSON.parse(JSON.stringify(file)) as object, { lineWidth: -1 }), {
+    mode: 0o600,
+  });
   log(`compose file: ${COMPOSE_FILE} (${Object.keys(services).join(", ")})`);
   for (const [name, d] of deps)
     log(`  ${service(name)} waits for: ${d.map(service).join(", ") || "-"}`);
