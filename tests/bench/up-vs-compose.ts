@@ -8,7 +8,7 @@
 // repository (the stack runs in a private copy).
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -256,37 +256,23 @@ function removeStackLeftovers(): void {
     docker("network", "rm", n);
 }
 
-/** One `pulumi up` from empty, with the resource timeline from its event log. */
-async function timedUp(ctx: PulumiContext, tag: string): Promise<{ s: number; timeline: string }> {
-  const events = join(WORK, `events-${tag}.jsonl`);
-  const t0 = Date.now() / 1000;
-  const res = await pulumiOk(ctx, ["up", "--yes", "--skip-preview", "--event-log", events]);
-  return { s: res.seconds, timeline: timeline(events, t0) };
-}
-
-/** "name start–end" of each container and image step, in seconds from the CLI's start. */
-function timeline(file: string, t0: number): string {
-  const starts = new Map<string, number>();
-  const parts: string[] = [];
-  for (const line of readFileSync(file, "utf8").split("\n").filter(Boolean)) {
-    const e = JSON.parse(line) as {
-      timestamp: number;
-      resourcePreEvent?: { metadata: { urn: string; op: string } };
-      resOutputsEvent?: { metadata: { urn: string; op: string } };
-    };
-    const pre = e.resourcePreEvent?.metadata;
-    const out = e.resOutputsEvent?.metadata;
-    if (pre !== undefined && pre.op !== "same") starts.set(pre.urn, e.timestamp);
-    if (out !== undefined && starts.has(out.urn)) {
-      const name = out.urn.slice(out.urn.lastIndexOf("::") + 2);
-      if (/Container|Image/.test(out.urn) && !/RemoteImage/.test(out.urn)) {
-        parts.push(
-          `${name} ${starts.get(out.urn)! - Math.floor(t0)}–${e.timestamp - Math.floor(t0)}`,
-        );
-      }
-    }
-  }
-  return parts.join(", ");
+/**
+ * When each container was created and started, in seconds from `t0` (the command's start), from
+ * `docker inspect`: where the time before the first container went.
+ */
+function containerTimes(names: Record<string, string>, t0: number): string {
+  return Object.entries(names)
+    .map(([svc, name]) => {
+      const [created, started] = docker(
+        "inspect",
+        "--format",
+        "{{.Created}} {{.State.StartedAt}}",
+        name,
+      ).split(" ");
+      const at = (iso: string | undefined) => ((Date.parse(iso ?? "") - t0) / 1000).toFixed(1);
+      return `${svc} ${at(created)}/${at(started)}`;
+    })
+    .join(", ");
 }
 
 // ---- the run --------------------------------------------------------------------------------
@@ -337,7 +323,8 @@ async function main(): Promise<void> {
     noop: [] as number[],
     appOnly: [] as number[],
     load: [] as string[],
-    timelines: [] as string[],
+    pulumiStarts: [] as string[],
+    composeStarts: [] as string[],
   };
   try {
     log("warm-up: pulumi up (builds the app image into the cache), compose file, destroy");
@@ -359,20 +346,32 @@ async function main(): Promise<void> {
     await healthy(out.url);
     await compose("down", "-v");
 
+    const composeNames = Object.fromEntries(
+      names.map((n) => {
+        const svc = n.slice(PREFIX.length + 1);
+        return [svc, `${COMPOSE_PROJECT}-${svc}-1`];
+      }),
+    );
+    const stackNames = Object.fromEntries(names.map((n) => [n.slice(PREFIX.length + 1), n]));
     for (let i = 1; i <= PAIRS; i++) {
       result.load.push(load());
-      const up = await timedUp(ctx, `up-${i}`);
+      let t0 = Date.now();
+      const up = await pulumiOk(ctx, ["up", "--yes", "--skip-preview"]);
       await healthy(out.url);
-      result.up.push(up.s);
-      result.timelines.push(up.timeline);
+      result.up.push(up.seconds);
+      result.pulumiStarts.push(containerTimes(stackNames, t0));
       result.destroy.push((await pulumiOk(ctx, ["destroy", "--yes", "--skip-preview"])).seconds);
       removeStackLeftovers();
+      t0 = Date.now();
       result.composeUp.push(await compose("up", "--wait", "--no-build", "--quiet-pull"));
       await healthy(out.url);
+      result.composeStarts.push(containerTimes(composeNames, t0));
       result.composeDown.push(await compose("down", "-v"));
       log(
-        `pair ${i}: pulumi up ${up.s.toFixed(1)} s, compose up --wait ${result.composeUp.at(-1)!.toFixed(1)} s (load ${result.load.at(-1)}); ${up.timeline}`,
+        `pair ${i}: pulumi up ${up.seconds.toFixed(1)} s, compose up --wait ${result.composeUp.at(-1)!.toFixed(1)} s (load ${result.load.at(-1)})`,
       );
+      log(`  created/started (s): pulumi ${result.pulumiStarts.at(-1)}`);
+      log(`  created/started (s): compose ${result.composeStarts.at(-1)}`);
     }
 
     log("no-op up and app-only updates");
@@ -426,7 +425,11 @@ async function main(): Promise<void> {
   console.log(`docker compose down -v:      ${fmt(result.composeDown)}`);
   console.log(`no-op up:                    ${fmt(result.noop)}`);
   console.log(`app-only update:             ${fmt(result.appOnly)}`);
-  console.log(`timeline of the last up (s from start): ${result.timelines.at(-1) ?? ""}`);
+  console.log("containers created/started, s from the command's start, per pair:");
+  result.pulumiStarts.forEach((p, i) => {
+    console.log(`  pulumi  ${p}`);
+    console.log(`  compose ${result.composeStarts[i]}`);
+  });
 }
 
 main().catch((err: unknown) => {
