@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): `pulumi up` of the dev stack against `docker compose up --wait` of the
 # same containers on the same Docker engine, in turn, plus a no-op `up` and an app-only update.
-#   bash tests/bench/up-vs-compose.sh [--pairs N] [--noop N] [--app-updates N]
+#   bash tests/bench/up-vs-compose.sh [--pairs N] [--noop N] [--app-updates N] [--earlier-design]
+# --earlier-design adds a third arm to each pair: the same Compose file with the design before
+# issue #13 (every health check every 10 s, the app after MySQL and search).
 # The engine, images and Docker daemon come as for the e2e suite (harness/engine, harness/images,
 # harness/services/dockerd.sh); Compose v2 from harness/compose/build.sh (Go module proxy).
 # BENCH_REPO=<checkout> measures another checkout of this project (e.g. an earlier commit) with

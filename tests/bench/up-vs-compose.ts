@@ -23,8 +23,12 @@ const { values: args } = parseArgs({
     pairs: { type: "string", default: "3" },
     noop: { type: "string", default: "5" },
     "app-updates": { type: "string", default: "3" },
+    // A third arm: the Compose twin with the design before issue #13 (every health check every
+    // 10 s, the app after MySQL *and* search), the reference the issue measured.
+    "earlier-design": { type: "boolean", default: false },
   },
 });
+const EARLIER = args["earlier-design"];
 const PAIRS = Number(args.pairs);
 const NOOPS = Number(args.noop);
 const APP_UPDATES = Number(args["app-updates"]);
@@ -40,6 +44,7 @@ const STACK = "bench";
 const PREFIX = `microblog-infra-${STACK}`;
 const COMPOSE_PROJECT = "microblog-bench-compose";
 const COMPOSE_FILE = join(WORK, "compose.yaml");
+const COMPOSE_EARLIER_FILE = join(WORK, "compose-earlier.yaml");
 /** A tag that keeps the app image for Compose while `pulumi destroy` removes the stack's own. */
 const COMPOSE_APP_IMAGE = "microblog-bench/app:compose";
 
@@ -65,6 +70,8 @@ function run(cmd: string, argv: string[], cwd = WORK): Promise<number> {
 
 const compose = (...argv: string[]) =>
   run(COMPOSE, ["-f", COMPOSE_FILE, "-p", COMPOSE_PROJECT, ...argv]);
+const composeEarlier = (...argv: string[]) =>
+  run(COMPOSE, ["-f", COMPOSE_EARLIER_FILE, "-p", COMPOSE_PROJECT, ...argv]);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -227,9 +234,31 @@ async function writeComposeFile(ctx: PulumiContext, containers: string[]): Promi
     networks: { default: { name: `${COMPOSE_PROJECT}-network` } },
   };
   // It holds the stack's generated passwords: readable by this user only.
-  writeFileSync(COMPOSE_FILE, dump(JSON.parse(JSON.stringify(file)) as object, { lineWidth: -1 }), {
-    mode: 0o600,
-  });
+  const write = (path: string, content: object) =>
+    writeFileSync(path, dump(JSON.parse(JSON.stringify(content)) as object, { lineWidth: -1 }), {
+      mode: 0o600,
+    });
+  write(COMPOSE_FILE, file);
+  if (EARLIER) {
+    const earlier = structuredClone(file) as { services: Record<string, Record<string, unknown>> };
+    for (const [svc, def] of Object.entries(earlier.services)) {
+      const h = def.healthcheck as Record<string, unknown> | undefined;
+      if (h !== undefined) {
+        h.interval = "10s";
+        delete h.start_interval;
+      }
+      if (svc === "app") {
+        def.depends_on = {
+          mysql: { condition: "service_healthy" },
+          search: { condition: "service_healthy" },
+        };
+      }
+    }
+    write(COMPOSE_EARLIER_FILE, earlier);
+    log(
+      `earlier-design twin: ${COMPOSE_EARLIER_FILE} (10 s checks, the app after MySQL and search)`,
+    );
+  }
   log(`compose file: ${COMPOSE_FILE} (${Object.keys(services).join(", ")})`);
   for (const [name, d] of deps)
     log(`  ${service(name)} waits for: ${d.map(service).join(", ") || "-"}`);
@@ -325,6 +354,8 @@ async function main(): Promise<void> {
     load: [] as string[],
     pulumiStarts: [] as string[],
     composeStarts: [] as string[],
+    composeEarlierUp: [] as number[],
+    composeEarlierStarts: [] as string[],
   };
   try {
     log("warm-up: pulumi up (builds the app image into the cache), compose file, destroy");
@@ -367,6 +398,17 @@ async function main(): Promise<void> {
       await healthy(out.url);
       result.composeStarts.push(containerTimes(composeNames, t0));
       result.composeDown.push(await compose("down", "-v"));
+      if (EARLIER) {
+        t0 = Date.now();
+        result.composeEarlierUp.push(
+          await composeEarlier("up", "--wait", "--no-build", "--quiet-pull"),
+        );
+        await healthy(out.url);
+        result.composeEarlierStarts.push(containerTimes(composeNames, t0));
+        await composeEarlier("down", "-v");
+        log(`  earlier-design compose up --wait ${result.composeEarlierUp.at(-1)!.toFixed(1)} s`);
+        log(`  created/started (s): earlier compose ${result.composeEarlierStarts.at(-1)}`);
+      }
       log(
         `pair ${i}: pulumi up ${up.seconds.toFixed(1)} s, compose up --wait ${result.composeUp.at(-1)!.toFixed(1)} s (load ${result.load.at(-1)})`,
       );
@@ -423,12 +465,19 @@ async function main(): Promise<void> {
   );
   console.log(`pulumi destroy:              ${fmt(result.destroy)}`);
   console.log(`docker compose down -v:      ${fmt(result.composeDown)}`);
+  if (EARLIER) {
+    console.log(`earlier-design compose up:   ${fmt(result.composeEarlierUp)}`);
+    console.log(
+      `ratio up/earlier, per pair:  ${result.up.map((u, i) => (u / result.composeEarlierUp[i]!).toFixed(2)).join(" ")}`,
+    );
+  }
   console.log(`no-op up:                    ${fmt(result.noop)}`);
   console.log(`app-only update:             ${fmt(result.appOnly)}`);
   console.log("containers created/started, s from the command's start, per pair:");
   result.pulumiStarts.forEach((p, i) => {
     console.log(`  pulumi  ${p}`);
     console.log(`  compose ${result.composeStarts[i]}`);
+    if (EARLIER) console.log(`  earlier ${result.composeEarlierStarts[i]}`);
   });
 }
 
