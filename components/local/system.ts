@@ -1,7 +1,8 @@
 // Renders the system spec onto a local Docker engine: one network for the flows between
 // services, named volumes, pinned images, three health-checked containers; each starts once the
-// services its spec depends on are healthy (the app: MySQL), the rest at once. With backups on, a fourth container dumps MySQL on a
-// schedule into a named volume (or a host directory) that outlives the stack.
+// services its spec depends on are healthy (the app: MySQL), the others at once. With backups
+// on, a fourth container dumps MySQL on a schedule into a named volume (or a host directory)
+// that outlives the stack.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { BACKUP_DIR, JOB_LABEL } from "../backup-script.js";
