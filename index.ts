@@ -2,10 +2,12 @@
 // This file only wires, one way: config → secrets, image → spec → target's renderer → outputs.
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config.js";
 import { describeSystem } from "./components/describe.js";
 import { AppImage } from "./components/image.js";
-import { localTarget } from "./components/local/index.js";
+import { dockerApiVersion } from "./components/local/engine.js";
+import { dockerEngine, localTarget } from "./components/local/index.js";
 import { Secrets } from "./components/secrets.js";
 import { SYSTEM_NAME, type Target } from "./components/spec.js";
 
@@ -21,7 +23,12 @@ export default async function main(): Promise<Record<string, unknown>> {
   );
   const target: Target =
     config.target === "local"
-      ? localTarget(config.namePrefix, config.registry)
+      ? localTarget(
+          config.namePrefix,
+          config.registry,
+          // The engine's API version decides the health-check form: configured, or asked.
+          dockerEngine(config.dockerApiVersion ?? (await askDocker())),
+        )
       : // Loaded only here, so a local stack never pays for @pulumi/aws.
         (await import("./components/ecs/index.js")).ecsTarget(config.namePrefix, SYSTEM_NAME);
   const image = new AppImage(
@@ -46,4 +53,11 @@ export default async function main(): Promise<Record<string, unknown>> {
   });
   const { url, ...rest } = target.render(spec);
   return { url, appImage: image.ref, ...rest };
+}
+
+/** The API version of the engine the docker provider talks to, as far as it can be asked. */
+function askDocker(): Promise<string | undefined> {
+  const host = new pulumi.Config("docker").get("host") ?? process.env.DOCKER_HOST;
+  const tls = [process.env.DOCKER_TLS_VERIFY, process.env.DOCKER_CERT_PATH].some(Boolean);
+  return dockerApiVersion(host || undefined, { tls });
 }

@@ -265,6 +265,20 @@ export const CONFIG_KEYS = {
   healthCheckTimeoutSeconds: int(5, 2, 60, "Seconds before a health check counts as failed"),
   healthCheckRetries: int(10, 1, 10, "Failed checks before a container is unhealthy"),
   healthCheckStartPeriodSeconds: int(60, 0, 300, "Grace period after start before failures count"),
+  healthCheckStartIntervalSeconds: local(
+    int(
+      1,
+      1,
+      10,
+      "Seconds between health checks during the start period, so a container counts as healthy soon after it is ready; Docker Engine API 1.44+ (Docker 25+) has start_interval for it, an older engine checks at this pace throughout",
+    ),
+  ),
+  dockerApiVersion: local(
+    text(
+      "Docker Engine API version of the engine the stack deploys to, e.g. 1.47 (selects the health-check form above); empty = asked from the engine (docker:host, DOCKER_HOST or the default socket) at each run.",
+      { pattern: /^1\.[0-9]{1,3}$/, expected: "expected an API version such as 1.41 or 1.47" },
+    ),
+  ),
   dataProtect: bool("Protect the data volumes / file system from deletion (Pulumi protect)."),
   dataRetainOnDelete: bool("Keep the data volumes / file system when the stack is destroyed."),
   mailServer: text("SMTP host for password resets and error mails; empty = mail off."),

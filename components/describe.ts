@@ -44,6 +44,7 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
     timeoutSeconds: config.healthCheckTimeoutSeconds,
     retries: config.healthCheckRetries,
     startPeriodSeconds: config.healthCheckStartPeriodSeconds,
+    startIntervalSeconds: config.healthCheckStartIntervalSeconds,
   });
   const mysql: ServiceSpec = {
     name: "mysql",
@@ -254,7 +255,10 @@ function describeApp(
     if (config.msTranslatorRegion !== undefined)
       env.MS_TRANSLATOR_REGION = config.msTranslatorRegion;
   }
-  const dependsOn: ServiceName[] = ["mysql", "search"];
+  // MySQL only: boot.sh migrates the database before the server starts. Search is not waited
+  // for: the app serves without it (/readyz reports it down, posts queue in the search outbox
+  // until it answers), so it starts while the search engine is still booting.
+  const dependsOn: ServiceName[] = ["mysql"];
   return {
     name: "app",
     hostname: inputs.hosts.app,
@@ -318,6 +322,7 @@ function describeBackup(
       timeoutSeconds: config.healthCheckTimeoutSeconds,
       retries: config.healthCheckRetries,
       startPeriodSeconds: config.healthCheckStartPeriodSeconds,
+      startIntervalSeconds: config.healthCheckStartIntervalSeconds,
     },
     memoryMb: BACKUP_MEMORY_MB,
     hostDir: config.target === "local" ? config.backupHostDir : undefined,

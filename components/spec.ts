@@ -14,6 +14,11 @@ export interface HealthCheckSpec {
   readonly timeoutSeconds: number;
   readonly retries: number;
   readonly startPeriodSeconds: number;
+  /**
+   * Seconds between checks during the start period, so readiness is seen soon after it happens;
+   * a target without such a setting (ECS) ignores it.
+   */
+  readonly startIntervalSeconds: number;
 }
 
 /** Persistent data of a stateful service. */
@@ -49,7 +54,10 @@ export interface ServiceSpec {
   readonly user?: string;
   /** Stateful services keep their data here; stateless services have none. */
   readonly data?: DataSpec;
-  /** Services that must be healthy before this one starts. */
+  /**
+   * Services that must be healthy before this one starts: those it cannot start without. A
+   * service it only degrades without (the app and search: /readyz reports it) is not listed.
+   */
   readonly dependsOn: readonly ServiceName[];
   /** Process hardening every renderer applies. */
   readonly runtime: RuntimeSpec;

@@ -87,6 +87,10 @@ fi
 node --import tsx scripts/stack-file.ts "Pulumi.$STACK.yaml" "$STACK_FILE" "${extras[@]}"
 
 step "pulumi up ($STACK)"
-pulumi up --yes --stack "$STACK" --config-file "$STACK_FILE" --non-interactive --suppress-progress
+# --yes approves whatever the preview shows, so the preview would only run the program and start
+# the providers a second time before the first container: skipped. `pulumi preview` (below) shows
+# the plan when wanted.
+pulumi up --yes --skip-preview --stack "$STACK" --config-file "$STACK_FILE" --non-interactive \
+  --suppress-progress
 step "Microblog is at $(pulumi stack output url --stack "$STACK")"
 step "later commands take the same file: pulumi preview --stack $STACK --config-file $STACK_FILE"

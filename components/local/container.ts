@@ -13,22 +13,53 @@ export function goDuration(seconds: number): string {
   return m === 0 ? `${s}s` : `${m}m${s}s`;
 }
 
-/** Docker health check from the spec (exec form). */
-export function dockerHealthcheck(check: HealthCheckSpec): docker.types.input.ContainerHealthcheck {
+/** Docker Engine API version from which a health check may have a start interval (Docker 25). */
+export const START_INTERVAL_API = "1.44";
+
+/** What the renderer knows of the Docker engine it deploys to. */
+export interface DockerEngine {
+  /** The engine takes a health check's start interval (API 1.44+). */
+  readonly startInterval: boolean;
+}
+
+/** Whether Docker Engine API version `version` ("1.41") is at least `least`. */
+export function apiAtLeast(version: string, least: string): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  const [lMajor = 0, lMinor = 0] = least.split(".").map(Number);
+  return major !== lMajor ? major > lMajor : minor >= lMinor;
+}
+
+/**
+ * Docker health check from the spec (exec form). Checks run every `startIntervalSeconds` while
+ * the container starts, so it counts as healthy about a second after it is ready and whatever
+ * waits for it starts then: with the engine's start interval during the start period and the
+ * steady `intervalSeconds` after it, or, on an engine without start intervals, at the start pace
+ * throughout (a little more work per minute in exchange for the same start).
+ */
+export function dockerHealthcheck(
+  check: HealthCheckSpec,
+  engine: DockerEngine,
+): docker.types.input.ContainerHealthcheck {
   return {
     tests: ["CMD", ...check.command],
-    interval: goDuration(check.intervalSeconds),
+    interval: goDuration(steadyInterval(check, engine)),
     timeout: goDuration(check.timeoutSeconds),
     retries: check.retries,
     startPeriod: goDuration(check.startPeriodSeconds),
+    ...(engine.startInterval ? { startInterval: goDuration(check.startIntervalSeconds) } : {}),
   };
 }
 
+/** Seconds between checks after the start period on this engine. */
+function steadyInterval(check: HealthCheckSpec, engine: DockerEngine): number {
+  return engine.startInterval ? check.intervalSeconds : check.startIntervalSeconds;
+}
+
 /** Seconds `wait: true` may wait for healthy: the start period plus every retry, with slack. */
-export function waitTimeoutSeconds(check: HealthCheckSpec): number {
+export function waitTimeoutSeconds(check: HealthCheckSpec, engine: DockerEngine): number {
   return (
     check.startPeriodSeconds +
-    (check.retries + 1) * (check.intervalSeconds + check.timeoutSeconds) +
+    (check.retries + 1) * (steadyInterval(check, engine) + check.timeoutSeconds) +
     30
   );
 }

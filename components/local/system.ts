@@ -1,7 +1,8 @@
 // Renders the system spec onto a local Docker engine: one network for the flows between
-// services, named volumes, pinned images, three health-checked containers; the app starts only
-// once its data services are healthy. With backups on, a fourth container dumps MySQL on a
-// schedule into a named volume (or a host directory) that outlives the stack.
+// services, named volumes, pinned images, three health-checked containers; each starts once the
+// services its spec depends on are healthy (the app: MySQL), the others at once. With backups
+// on, a fourth container dumps MySQL on a schedule into a named volume (or a host directory)
+// that outlives the stack.
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { BACKUP_DIR, JOB_LABEL } from "../backup-script.js";
@@ -11,12 +12,15 @@ import {
   dockerHealthcheck,
   loopbackPort,
   waitTimeoutSeconds,
+  type DockerEngine,
 } from "./container.js";
 
 /** Inputs of {@link LocalSystem}. */
 interface LocalSystemArgs {
   /** A spec placed on local Docker. */
   readonly spec: SystemSpec;
+  /** What the target engine accepts. */
+  readonly engine: DockerEngine;
 }
 
 type Placed = SystemSpec & { readonly placement: LocalPlacement };
@@ -35,12 +39,14 @@ export class LocalSystem extends pulumi.ComponentResource {
   public readonly backupContainer?: pulumi.Output<string>;
   /** Where the dumps are: the backup volume's name, or the host directory. */
   public readonly backupVolume?: pulumi.Output<string>;
+  private readonly engine: DockerEngine;
 
   constructor(name: string, args: LocalSystemArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microblog:local:LocalSystem", name, {}, opts);
     const spec = args.spec;
     if (spec.placement.kind !== "local") throw new Error("LocalSystem needs a local placement");
     const placed = spec as Placed;
+    this.engine = args.engine;
     // Services that talk to each other share the network, reached by their host names.
     const isService = (end: string): end is ServiceName => end in spec.services;
     const joined = new Set(
@@ -54,6 +60,10 @@ export class LocalSystem extends pulumi.ComponentResource {
     const on = (svc: ServiceName) => (joined.has(svc) ? network : undefined);
     const mysql = this.dataService(placed, spec.services.mysql, on("mysql"));
     const search = this.dataService(placed, spec.services.search, on("search"));
+    const containers: Partial<Record<ServiceName, docker.Container>> = {
+      mysql: mysql.container,
+      search: search.container,
+    };
     const { app: appSpec } = spec.services;
     const appPort = placed.placement.hostPorts.app;
     const app = this.container(placed, appSpec, on("app"), {
@@ -64,8 +74,11 @@ export class LocalSystem extends pulumi.ComponentResource {
       // The entry: users reach the app on loopback.
       ports: appPort === undefined ? [] : [loopbackPort(appSpec.port, appPort)],
       dependsOn: [
-        mysql.container,
-        search.container,
+        ...appSpec.dependsOn.map((svc) => {
+          const c = containers[svc];
+          if (c === undefined) throw new Error(`the app cannot depend on ${svc}`);
+          return c;
+        }),
         ...(appSpec.localImage === undefined ? [] : [appSpec.localImage]),
       ],
     });
@@ -156,7 +169,7 @@ export class LocalSystem extends pulumi.ComponentResource {
         networksAdvanced: [{ name: network.name, aliases: ["backup"] }],
         volumes: [mount],
         labels: [{ label: JOB_LABEL.name, value: JOB_LABEL.value }],
-        healthcheck: dockerHealthcheck(spec.healthCheck),
+        healthcheck: dockerHealthcheck(spec.healthCheck, this.engine),
         memory: spec.memoryMb,
         memorySwap: spec.memoryMb,
         restart: "unless-stopped",
@@ -167,7 +180,7 @@ export class LocalSystem extends pulumi.ComponentResource {
         stopTimeout: spec.runtime.stopGraceSeconds,
         // Created once healthy: the first dump (taken at start unless a recent one exists) worked.
         wait: true,
-        waitTimeout: waitTimeoutSeconds(spec.healthCheck),
+        waitTimeout: waitTimeoutSeconds(spec.healthCheck, this.engine),
       },
       { parent: this, dependsOn: [mysql.container] },
     );
@@ -199,7 +212,7 @@ export class LocalSystem extends pulumi.ComponentResource {
         ports: extra.ports,
         volumes: extra.volumes,
         uploads: credentials.uploads,
-        healthcheck: dockerHealthcheck(spec.healthCheck),
+        healthcheck: dockerHealthcheck(spec.healthCheck, this.engine),
         memory: spec.memoryMb,
         // Equal to memory: no swap, and Docker reports back what was set (no perpetual diff).
         memorySwap: spec.memoryMb,
@@ -215,7 +228,7 @@ export class LocalSystem extends pulumi.ComponentResource {
         tmpfs: extra.tmpfs,
         // Created only once healthy, so dependants start after a real readiness signal.
         wait: true,
-        waitTimeout: waitTimeoutSeconds(spec.healthCheck),
+        waitTimeout: waitTimeoutSeconds(spec.healthCheck, this.engine),
       },
       { parent: this, dependsOn: extra.dependsOn },
     );

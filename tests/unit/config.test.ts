@@ -73,6 +73,18 @@ describe("config validation", () => {
     ],
     [
       "dev",
+      "Docker API version not major.minor",
+      { dockerApiVersion: "25.0" },
+      'Invalid config dockerApiVersion="25.0": expected an API version such as 1.41 or 1.47.',
+    ],
+    [
+      "dev",
+      "health-check start interval of zero",
+      { healthCheckStartIntervalSeconds: "0" },
+      "Invalid config healthCheckStartIntervalSeconds=0: must be an integer from 1 to 10.",
+    ],
+    [
+      "dev",
       "backup interval below the minimum",
       { backupIntervalMinutes: "5" },
       "Invalid config backupIntervalMinutes=5: must be an integer from 15 to 10080.",

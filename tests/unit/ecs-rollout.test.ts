@@ -26,6 +26,7 @@ describe("ecs stack rollout", () => {
       timeoutSeconds: 5,
       retries: 10,
       startPeriodSeconds: 60,
+      startIntervalSeconds: 1,
     };
     // (pull 180 + start 60 + 10 × 15 + stop 60) × (3 failed + 1 rollback) + 300 = 2100 s.
     assert.deepEqual(steadyStateTimeout({ health, stopGraceSeconds: 60, maxCount: 1 }), {

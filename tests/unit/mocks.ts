@@ -95,6 +95,11 @@ export async function setup(
       secretKeys.push(full);
     }
   }
+  // The program asks the Docker engine for its API version when the stack does not say; the unit
+  // tests never ask a real engine: an engine without health-check start intervals unless a test
+  // sets another version.
+  const apiKey = `${PROJECT}:dockerApiVersion`;
+  if (config[`${PROJECT}:target`] === "local" && !config[apiKey]) config[apiKey] = "1.41";
   pulumi.runtime.setAllConfig(config, secretKeys);
 }
 
