@@ -243,13 +243,18 @@ export class EcsSystem extends pulumi.ComponentResource {
           healthyThreshold: HEALTHY_THRESHOLD,
           deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
         },
-        // The app's boot retries until MySQL answers; the data services wait for steady state,
-        // so depending on them means starting after they are healthy (no failed first tasks).
-        // A target group needs its listener before a service can register with it; the NAT
-        // route is how the app pulls its image.
+        // The data services the spec says the app needs (MySQL: boot.sh migrates it); their
+        // rollouts are watched, so depending on them means starting after they are healthy (no
+        // failed first tasks). Search is not among them: the app serves without it and queues
+        // posts for it, so both boot at once (its own rollout still gates `up`). A target group
+        // needs its listener before a service can register with it; the NAT route is how the
+        // app pulls its image.
         dependsOn: [
           ...alb.listeners,
-          ...Object.values(containers),
+          ...appSpec.dependsOn.flatMap((svc) => {
+            const service = containers[svc as "mysql" | "search"];
+            return service === undefined ? [] : [service];
+          }),
           ...(database === undefined ? [] : [database]),
           ...(searchDomain === undefined ? [] : [searchDomain]),
           ...network.privateEgressReady,

@@ -157,10 +157,10 @@ describe("ecs stack (AWS Fargate)", () => {
       securityGroups: ["microblog-sg-app-id"],
       assignPublicIp: false,
     });
+    // MySQL (migrated at boot), not search: the app serves without it (docs/program.md).
     assert.deepEqual(app.dependsOn, [
       "microblog-lb-http",
       "microblog-mysql",
-      "microblog-search",
       "microblog-net-nat",
       "microblog-net-private-rt",
       "microblog-net-private-0",
