@@ -1,6 +1,7 @@
 // Benchmark (not a test): time to evaluate each stack's program under Pulumi mocks.
 // Cold = a fresh Node process (module loading included, as `pulumi preview` pays it);
-// warm = a repeat evaluation in the same process. Writes the medians to docs/benchmarks.md.
+// warm = a repeat evaluation in the same process. Prints the medians as a Markdown section;
+// with --record it also replaces that section of docs/benchmarks.md (a deliberate edit to commit).
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
     ...rows,
     "",
   ].join("\n");
-  writeSection(section);
+  if (process.argv.includes("--record")) writeSection(section);
   console.log(section);
 }
 
