@@ -60,4 +60,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 else
   step "root node_modules up to date"
 fi
+# The policy pack's dependencies: the root type check reaches its rules through the unit tests
+# that run them on the program's resources. Same stamp as tests/delivery/run.sh.
+stamp=policy/node_modules/.lock.sha256
+want=$(sha256sum policy/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  step "npm ci (policy)"
+  npm ci --prefix policy --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+else
+  step "policy node_modules up to date"
+fi
 step "done in $(($(date +%s) - t0))s"
