@@ -175,6 +175,29 @@ export async function releaseMigrationLock(db: Knex): Promise<boolean> {
   return was;
 }
 
+/**
+ * Creates knex's lock table with exactly one row before knex looks at it. knex creates the table
+ * and inserts its row when it finds none, and instances that start together can each insert one:
+ * with two rows its lock (`UPDATE … SET is_locked = 1 WHERE is_locked = 0` must touch exactly one
+ * row) then fails for every instance, forever. Here the row has a fixed key, so a second insert
+ * collides and is ignored; a second row that such a race left behind is removed while unlocked.
+ */
+export async function ensureLockTable(db: Knex): Promise<void> {
+  if (!(await db.schema.hasTable(LOCK_TABLE))) {
+    try {
+      await db.schema.createTable(LOCK_TABLE, (t) => {
+        t.increments("index").primary();
+        t.integer("is_locked");
+      });
+    } catch (err) {
+      // Another instance created it between the check and the create.
+      if (!(await db.schema.hasTable(LOCK_TABLE))) throw err;
+    }
+  }
+  await db(LOCK_TABLE).insert({ index: 1, is_locked: 0 }).onConflict("index").ignore();
+  await db(LOCK_TABLE).where("index", ">", 1).andWhere("is_locked", 0).delete();
+}
+
 function isLockError(err: unknown): boolean {
   const e = err as { name?: string; message?: string };
   return e?.name === "MigrationLocked" || /already locked/i.test(e?.message ?? "");
@@ -191,6 +214,7 @@ export async function migrateLatest(
 ): Promise<string[]> {
   const { lockTimeoutMs = 30_000, pollMs = 500 } = opts;
   const deadline = Date.now() + lockTimeoutMs;
+  await ensureLockTable(db);
   for (;;) {
     // Checking first keeps knex from logging a lock warning on every poll; knex's own atomic
     // lock still decides between instances that check at the same moment.
