@@ -25,7 +25,7 @@ import autocannon from "autocannon";
 import knexFactory from "knex";
 import { hashPassword } from "../src/auth/password.js";
 import { parseDatabaseUrl } from "../src/db/connection.js";
-import { migrateLatest } from "../src/db/migrations.js";
+import { dropAllTables, migrateLatest } from "../src/db/migrations.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Where the server and CLI run from: another build of the app for an A/B (default: this one). */
@@ -79,16 +79,7 @@ async function seed(url: string): Promise<void> {
   // One connection, so the session settings below apply to every insert.
   const db = knexFactory({ ...parseDatabaseUrl(url).knexConfig, pool: { min: 1, max: 1 } });
   try {
-    for (const table of [
-      "search_outbox",
-      "followers",
-      "posts",
-      "users",
-      "knex_migrations",
-      "knex_migrations_lock",
-    ]) {
-      await db.schema.dropTableIfExists(table);
-    }
+    await dropAllTables(db);
     await migrateLatest(db);
     const hash = await hashPassword("bench password");
     const now = Date.now();

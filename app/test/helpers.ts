@@ -7,7 +7,7 @@ import knexFactory, { type Knex } from "knex";
 import { buildApp, type BuildOptions } from "../src/app.js";
 import { loadConfig, type Config } from "../src/config.js";
 import { parseDatabaseUrl } from "../src/db/connection.js";
-import { migrateLatest } from "../src/db/migrations.js";
+import { dropAllTables, migrateLatest } from "../src/db/migrations.js";
 
 /** Environment every test app starts from. */
 export const BASE_ENV = {
@@ -24,20 +24,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ ...BASE_ENV, ...env });
 }
 
-/** Every table the migrations create, dependants first, and knex's own. */
-export const ALL_TABLES = [
-  "search_outbox",
-  "followers",
-  "posts",
-  "users",
-  "knex_migrations",
-  "knex_migrations_lock",
-] as const;
-
-/** Drops every table of the app from a shared (MySQL) test database. */
-export async function dropAllTables(db: Knex): Promise<void> {
-  for (const t of ALL_TABLES) await db.schema.dropTableIfExists(t);
-}
+// Shared with the benchmark, which drops the same tables before seeding.
+export { dropAllTables } from "../src/db/migrations.js";
 
 /** A fresh, migrated database: a temp SQLite file, or the given MySQL URL with tables dropped. */
 export async function freshDatabase(mysqlUrl?: string): Promise<{ url: string; db: Knex }> {

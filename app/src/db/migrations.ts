@@ -156,6 +156,21 @@ export const migrationSource: Knex.MigrationSource<string> = {
 /** knex's lock table (one row; is_locked = 1 while a migration runs). */
 export const LOCK_TABLE = "knex_migrations_lock";
 
+/** Every table the migrations create, dependants first, then knex's own (drop order). */
+export const ALL_TABLES = [
+  "search_outbox",
+  "followers",
+  "posts",
+  "users",
+  "knex_migrations",
+  LOCK_TABLE,
+] as const;
+
+/** Drops every table of the app, e.g. from a shared MySQL test or benchmark database. */
+export async function dropAllTables(db: Knex): Promise<void> {
+  for (const t of ALL_TABLES) await db.schema.dropTableIfExists(t);
+}
+
 /** The migration lock stayed taken for longer than the wait allowed. */
 export class MigrationLockError extends Error {
   override name = "MigrationLockError";
