@@ -16,6 +16,7 @@ import {
 import type { BackupSpec } from "../spec.js";
 import { fargateRuntime } from "./container-def.js";
 import { executionRole, storeSecrets, taskRole } from "./iam.js";
+import { fargateTaskDefinition } from "./task-definition.js";
 
 /** Key prefix of the dumps in the bucket. */
 export const BACKUP_PREFIX = "mysql/";
@@ -328,24 +329,19 @@ export class EcsBackup extends pulumi.ComponentResource {
       taskRoleArn: pulumi.Input<string>,
       containers: (i: JobInputs) => ContainerDefinition[],
     ) =>
-      new aws.ecs.TaskDefinition(
+      fargateTaskDefinition(
         job === "backup" ? `${name}-taskdef` : `${name}-${job}-taskdef`,
         {
           family: `${args.namePrefix}-${job}`,
-          cpu: String(TASK_CPU),
-          memory: String(TASK_MEMORY_MB),
-          networkMode: "awsvpc",
-          requiresCompatibilities: ["FARGATE"],
-          runtimePlatform: {
-            cpuArchitecture: args.cpuArchitecture,
-            operatingSystemFamily: "LINUX",
-          },
+          cpu: TASK_CPU,
+          memoryMb: TASK_MEMORY_MB,
+          cpuArchitecture: args.cpuArchitecture,
           executionRoleArn: execution.arn,
           taskRoleArn,
           containerDefinitions: jobInputs.apply((i) => JSON.stringify(containers(i))),
           volumes: [{ name: SHARED_VOLUME }],
         },
-        { parent: this },
+        this,
       );
     const taskDefinition = jobTaskDefinition("backup", taskRoleArn, backupContainers);
     const restoreTask = taskRole(`${name}-restore`, undefined, false, this);

@@ -6,6 +6,7 @@ import type { HealthCheckSpec, ServiceSpec } from "../spec.js";
 import { containerDefinition, DATA_VOLUME, SCRATCH_VOLUME } from "./container-def.js";
 import { executionRole, storeSecrets, taskRole } from "./iam.js";
 import { ServiceRollout } from "./rollout.js";
+import { fargateTaskDefinition } from "./task-definition.js";
 
 /** Inputs of {@link FargateService}. */
 interface FargateServiceArgs {
@@ -258,15 +259,13 @@ export class FargateService extends pulumi.ComponentResource {
           ]),
         ),
     );
-    return new aws.ecs.TaskDefinition(
+    return fargateTaskDefinition(
       `${name}-taskdef`,
       {
         family: `${args.namePrefix}-${spec.name}`,
-        cpu: String(args.cpu),
-        memory: String(spec.memoryMb),
-        networkMode: "awsvpc",
-        requiresCompatibilities: ["FARGATE"],
-        runtimePlatform: { cpuArchitecture: args.cpuArchitecture, operatingSystemFamily: "LINUX" },
+        cpu: args.cpu,
+        memoryMb: spec.memoryMb,
+        cpuArchitecture: args.cpuArchitecture,
         executionRoleArn,
         taskRoleArn,
         containerDefinitions,
@@ -284,7 +283,7 @@ export class FargateService extends pulumi.ComponentResource {
                 },
               ],
       },
-      { parent: this },
+      this,
     );
   }
 }
