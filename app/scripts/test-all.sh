@@ -67,7 +67,8 @@ mkdir -p "$SERVICES_DIR"
 if [ "${SKIP_SERVICES:-0}" != 1 ]; then
   if start_service mariadb; then
     TEST_MYSQL_URL="$(cat "$SERVICES_DIR/mariadb/url")"
-    export TEST_MYSQL_URL
+    TEST_MYSQL_ROTATION_URL="$(cat "$SERVICES_DIR/mariadb/rotation-url")"
+    export TEST_MYSQL_URL TEST_MYSQL_ROTATION_URL
   fi
   if start_service smtp; then
     export TEST_SMTP_HOST=127.0.0.1 TEST_SMTP_PORT="${SMTP_PORT:-2525}"

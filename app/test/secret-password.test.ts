@@ -122,33 +122,108 @@ describe("database password from Secrets Manager", () => {
   });
 });
 
+/** A password source with a fixed answer that counts its reads. */
+function fixedSource(password: string) {
+  const source = {
+    reads: 0,
+    get: async () => {
+      source.reads += 1;
+      return password;
+    },
+    expired: () => source.reads === 0,
+    refused: () => {},
+  };
+  return source;
+}
+
 const url = process.env.TEST_MYSQL_URL;
+const rotationUrl = process.env.TEST_MYSQL_ROTATION_URL;
 describe("knex with a password source, on MariaDB", () => {
   it(
-    "connects with the password the source gives, asking it for each new connection",
+    "connects with the password the source gives and fails with a wrong one",
     { skip: url ? false : "TEST_MYSQL_URL not set (harness/services/mariadb.sh start)" },
     async () => {
       const u = new URL(url ?? "");
       const password = decodeURIComponent(u.password);
       u.password = "";
       const withoutPassword = u.toString();
-      let calls = 0;
-      const good = openDatabase(withoutPassword, async () => {
-        calls += 1;
-        return password;
-      });
+      const source = fixedSource(password);
+      const good = openDatabase(withoutPassword, source);
       try {
         const rows = (await good.db.raw("select 1 as one")) as [{ one: number }[]];
         assert.equal(rows[0][0]?.one, 1);
-        assert.ok(calls >= 1);
+        assert.equal(source.reads, 1);
       } finally {
         await good.db.destroy();
       }
-      const bad = openDatabase(withoutPassword, async () => "not-the-password");
+      const bad = openDatabase(withoutPassword, fixedSource("not-the-password"));
       try {
         await assert.rejects(bad.db.raw("select 1"), /Access denied/);
       } finally {
         await bad.db.destroy();
+      }
+    },
+  );
+
+  it(
+    "follows a rotation: a refused password is read again at once, and every minute anyway",
+    {
+      skip: rotationUrl
+        ? false
+        : "TEST_MYSQL_ROTATION_URL not set (harness/services/mariadb.sh start)",
+    },
+    async () => {
+      // The harness's rotation account may only log in; this test changes its password (as RDS
+      // does at a rotation) and sets it back.
+      const u = new URL(rotationUrl ?? "");
+      const original = decodeURIComponent(u.password);
+      u.password = "";
+      const withoutPassword = u.toString();
+      const rotated = `rotated-${process.pid}`;
+      let current = original;
+      const sm = fakeSecretsManager(() => ({ status: 200, body: secretBody(current) }));
+      let now = new Date("2026-01-01T00:00:00Z");
+      const secret = new SecretPassword(ARN, creds, sm.fetchFn, () => now);
+      const { db } = openDatabase(withoutPassword, secret);
+      const one = async () => ((await db.raw("select 1 as one")) as [{ one: number }[]])[0][0]?.one;
+      const setPassword = async (from: string, to: string) => {
+        const admin = openDatabase(
+          `${withoutPassword.replace("@", `:${encodeURIComponent(from)}@`)}`,
+        );
+        try {
+          await admin.db.raw("SET PASSWORD = PASSWORD(?)", [to]);
+        } finally {
+          await admin.db.destroy();
+        }
+      };
+      try {
+        assert.equal(await one(), 1);
+        assert.equal(sm.requests.length, 1);
+        // The rotation: the server and the secret change together; the app's cache does not.
+        await setPassword(original, rotated);
+        current = rotated;
+        assert.equal(await one(), 1, "the pooled connection survives the rotation");
+        assert.equal(sm.requests.length, 1, "the cached password is still fresh");
+        // Two at once need a second connection, opened with the stale password: refused.
+        const both = await Promise.allSettled([
+          db.raw("select sleep(0.2)"),
+          db.raw("select sleep(0.2)"),
+        ]);
+        const failed = both.filter((r) => r.status === "rejected");
+        assert.ok(failed.length <= 1, "at most the one connection attempt that met it fails");
+        for (const f of failed) assert.match(String(f.reason), /Access denied/);
+        // The refusal made the next connection read the secret again, and it works.
+        const more = await Promise.all([db.raw("select sleep(0.2)"), db.raw("select sleep(0.2)")]);
+        assert.equal(more.length, 2);
+        assert.equal(sm.requests.length, 2, "one more read, after the refusal");
+        // A minute later the password is read again even with nothing refused.
+        now = new Date(now.getTime() + (PASSWORD_REFRESH_SECONDS + 1) * 1000);
+        assert.equal(await one(), 1);
+        assert.equal(sm.requests.length, 3);
+        assert.equal(secret.expired(), false);
+      } finally {
+        await db.destroy();
+        if (current !== original) await setPassword(rotated, original);
       }
     },
   );

@@ -22,6 +22,12 @@ DB="${MARIADB_DATABASE:-microblog_test}"
 DB_USER="${MARIADB_USER:-microblog}"
 DB_PASSWORD="${MARIADB_PASSWORD:-microblog-test-pw}"
 URL="mysql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB"
+# A second account that may only log in, for the test that rotates a password (it changes its
+# own password and back; no other test uses it).
+ROTATION_USER=microblog_rotation
+ROTATION_PASSWORD=rotation-test-pw
+ROTATION_DB="${DB}_rotation"
+ROTATION_URL="mysql://$ROTATION_USER:$ROTATION_PASSWORD@127.0.0.1:$PORT/$ROTATION_DB"
 
 # Root talks to the server over its private socket with unix_socket auth; no root password.
 admin_sql() { mariadb --no-defaults --protocol=socket -S "$SOCK" -u root; }
@@ -70,11 +76,16 @@ CREATE DATABASE IF NOT EXISTS \`$DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unic
 CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD';
 ALTER USER '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD';
 GRANT ALL PRIVILEGES ON \`${DB}%\`.* TO '$DB_USER'@'%';
+CREATE USER IF NOT EXISTS '$ROTATION_USER'@'%' IDENTIFIED BY '$ROTATION_PASSWORD';
+ALTER USER '$ROTATION_USER'@'%' IDENTIFIED BY '$ROTATION_PASSWORD';
+CREATE DATABASE IF NOT EXISTS \`$ROTATION_DB\`;
+GRANT SELECT ON \`$ROTATION_DB\`.* TO '$ROTATION_USER'@'%';
 FLUSH PRIVILEGES;
 SQL
   mariadb --no-defaults -h 127.0.0.1 -P "$PORT" -u "$DB_USER" -p"$DB_PASSWORD" "$DB" \
     -e 'SELECT 1' >/dev/null || die "login as $DB_USER over TCP failed"
   printf '%s\n' "$URL" >"$WORK/url"
+  printf '%s\n' "$ROTATION_URL" >"$WORK/rotation-url"
   phase_end
   say "ready: $URL"
   say "url file: $WORK/url  log: $LOG"

@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import knexFactory, { type Knex } from "knex";
+import type { PasswordSource } from "./secret-password.js";
 
 /** Which SQL dialect a knex instance speaks. */
 export type Dialect = "sqlite" | "mysql";
@@ -85,11 +86,13 @@ export function parseDatabaseUrl(url: string): DbTarget {
 
 /**
  * Opens a knex instance for DATABASE_URL; creates the SQLite folder when needed. With
- * `password` (a MySQL URL without one), each new connection asks it for the current password.
+ * `password` (a MySQL URL without one), new connections take the password it gives: knex asks it
+ * again once it reports the last one expired, and a connection the server refuses for its
+ * password (ER_ACCESS_DENIED_ERROR, e.g. just after a rotation) makes it read a fresh one.
  */
 export function openDatabase(
   url: string,
-  password?: () => Promise<string>,
+  password?: PasswordSource,
 ): { db: Knex; target: DbTarget } {
   const target = parseDatabaseUrl(url);
   if (target.dialect === "sqlite") {
@@ -99,9 +102,25 @@ export function openDatabase(
   if (password === undefined) return { db: knexFactory(target.knexConfig), target };
   if (target.dialect !== "mysql") throw new Error("a password source needs a MySQL DATABASE_URL");
   const fixed = target.knexConfig.connection as Knex.MySql2ConnectionConfig;
+  // Without an expiration checker knex calls a connection function once, ever: the password
+  // read at start would then be used for every later connection, stale after a rotation.
   const connection = async (): Promise<Knex.MySql2ConnectionConfig> => ({
     ...fixed,
-    password: await password(),
+    password: await password.get(),
+    expirationChecker: () => password.expired(),
   });
-  return { db: knexFactory({ ...target.knexConfig, connection }), target };
+  const db = knexFactory({ ...target.knexConfig, connection });
+  const pool = (db.client as { pool?: Pool }).pool;
+  if (pool === undefined) throw new Error("knex created no connection pool");
+  pool.on("createFail", (_id, err) => {
+    if ((err as { code?: unknown } | undefined)?.code === "ER_ACCESS_DENIED_ERROR") {
+      password.refused();
+    }
+  });
+  return { db, target };
+}
+
+/** The part of knex's connection pool (tarn) used here. */
+interface Pool {
+  on(event: "createFail", listener: (eventId: number, err: unknown) => void): void;
 }

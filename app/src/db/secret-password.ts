@@ -3,8 +3,9 @@
  * databases whose password the service rotates (RDS-managed master user secrets rotate every
  * seven days by default). A password injected into the environment at start would go stale at
  * the first rotation: existing connections survive it, new ones would be refused until the
- * task restarts. Here each new connection takes the cached value, which is re-read once it is
- * older than the refresh interval, so a rotation is picked up within that interval.
+ * task restarts. Here new connections take the cached value, which is re-read once it is
+ * older than the refresh interval, or at once when the server refused it (connection.ts tells),
+ * so a rotation costs at most the one connection attempt that meets the new password first.
  * GetSecretValue is called with the task role's credentials, signed with SigV4 (sigv4.ts).
  */
 import type { Config } from "../config.js";
@@ -20,8 +21,18 @@ export function secretRegion(arn: string): string {
   return region;
 }
 
+/** Where new database connections get their password (db/connection.ts). */
+export interface PasswordSource {
+  /** The password to open the next connection with. */
+  get(): Promise<string>;
+  /** Whether the password last given may be out of date: ask `get` again before connecting. */
+  expired(): boolean;
+  /** The server refused the password last given: the next `get` reads it afresh. */
+  refused(): void;
+}
+
 /** Reads `password` from a JSON secret (`{"username": …, "password": …}`), cached briefly. */
-export class SecretPassword {
+export class SecretPassword implements PasswordSource {
   private cached?: { value: string; at: number };
   private pending?: Promise<string>;
 
@@ -35,15 +46,24 @@ export class SecretPassword {
   /** The password; reads the secret when none is cached or the cached one is too old. */
   async get(): Promise<string> {
     const now = this.clock().getTime();
-    if (this.cached !== undefined && now - this.cached.at < PASSWORD_REFRESH_SECONDS * 1000) {
-      return this.cached.value;
-    }
+    if (this.cached !== undefined && !this.expired()) return this.cached.value;
     this.pending ??= this.read().finally(() => {
       this.pending = undefined;
     });
     const value = await this.pending;
     this.cached = { value, at: now };
     return value;
+  }
+
+  expired(): boolean {
+    return (
+      this.cached === undefined ||
+      this.clock().getTime() - this.cached.at >= PASSWORD_REFRESH_SECONDS * 1000
+    );
+  }
+
+  refused(): void {
+    this.cached = undefined;
   }
 
   private async read(): Promise<string> {
@@ -96,11 +116,10 @@ export class SecretPassword {
 /** The password source a configuration asks for: the secret's, or none (URL or env). */
 export function passwordSource(
   config: Pick<Config, "databasePasswordSecret" | "awsCredentials">,
-): (() => Promise<string>) | undefined {
+): PasswordSource | undefined {
   if (config.databasePasswordSecret === "") return undefined;
-  const secret = new SecretPassword(
+  return new SecretPassword(
     config.databasePasswordSecret,
     new CredentialSource(config.awsCredentials),
   );
-  return () => secret.get();
 }
