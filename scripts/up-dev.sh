@@ -33,6 +33,9 @@ STACK_FILE="$HOME_DIR/stacks/Pulumi.$STACK.yaml"
 
 step "prerequisites (npm ci when the lockfile changed)"
 bash scripts/setup.sh deploy
+step "Node.js"
+# shellcheck source=/dev/null
+source harness/node/use.sh || exit $?
 step "Pulumi engine"
 # shellcheck source=/dev/null
 source harness/engine/use.sh || exit $?

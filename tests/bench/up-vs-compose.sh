@@ -17,6 +17,8 @@ export BENCH_WORK="${BENCH_WORK:-/tmp/microblog-bench}"
 mkdir -p "$BENCH_WORK"
 
 # shellcheck source=/dev/null
+source harness/node/use.sh >&2 || exit $?
+# shellcheck source=/dev/null
 source harness/engine/use.sh || exit $?
 bash harness/services/dockerd.sh start >&2
 # shellcheck source=/dev/null

@@ -4,7 +4,9 @@
 # The engine is the `pulumi` on PATH (the official install, plugins acquired by the CLI) or, on a
 # machine without one, the engine the offline harness builds (harness/engine). The images are the
 # official ones when their registries answer, else the stand-ins harness/images builds.
-# Switches: MICROBLOG_ENGINE=auto|official|built, MICROBLOG_IMAGES=auto|official|stand-in.
+# It runs on the node on PATH when that is 22 or later, else on Node.js 24 from the npm registry
+# (harness/node). Switches: MICROBLOG_ENGINE=auto|official|built,
+# MICROBLOG_IMAGES=auto|official|stand-in, MICROBLOG_NODE=auto|system.
 # Exit 3 = blocked (no engine can be had here). The closing report (engine, images, result) goes
 # to stdout and to $E2E_REPORT (default $E2E_WORK/report.txt), which scripts/test.sh repeats last.
 set -euo pipefail
@@ -31,6 +33,12 @@ if [ "$rc" = 3 ]; then
 fi
 [ "$rc" = 0 ] || exit "$rc"
 report "e2e engine: $MICROBLOG_ENGINE_DESC"
+done_phase
+
+phase "Node.js (the users' version: 22 or later)"
+# shellcheck source=/dev/null
+source harness/node/use.sh || exit $?
+report "e2e node: $MICROBLOG_NODE_DESC"
 done_phase
 
 phase "policy pack dependencies"
