@@ -110,6 +110,17 @@ export function dockerCredentials(
   };
 }
 
+/**
+ * Every capability dropped but those the service keeps, named as the engine stores them: Docker
+ * records `CHOWN` as `CAP_CHOWN` and reads it back so, and the provider would then see a change
+ * on every refresh (`pulumi up --refresh`, the drift job) and replace the container.
+ */
+export function dockerCapabilities(
+  keep: readonly string[],
+): docker.types.input.ContainerCapabilities {
+  return { drops: ["ALL"], adds: keep.map((c) => (c.startsWith("CAP_") ? c : `CAP_${c}`)) };
+}
+
 /** Port mapping published on loopback only. */
 export function loopbackPort(internal: number, external: number): docker.types.input.ContainerPort {
   return { internal, external, ip: "127.0.0.1", protocol: "tcp" };

@@ -8,6 +8,7 @@ import * as docker from "@pulumi/docker";
 import { BACKUP_DIR, JOB_LABEL } from "../backup-script.js";
 import type { BackupSpec, LocalPlacement, ServiceName, ServiceSpec, SystemSpec } from "../spec.js";
 import {
+  dockerCapabilities,
   dockerCredentials,
   dockerHealthcheck,
   loopbackPort,
@@ -174,7 +175,7 @@ export class LocalSystem extends pulumi.ComponentResource {
         memorySwap: spec.memoryMb,
         restart: "unless-stopped",
         privileged: false,
-        capabilities: { drops: ["ALL"], adds: [...spec.runtime.capabilities] },
+        capabilities: dockerCapabilities(spec.runtime.capabilities),
         securityOpts: ["no-new-privileges:true"],
         init: spec.runtime.init,
         stopTimeout: spec.runtime.stopGraceSeconds,
@@ -219,8 +220,8 @@ export class LocalSystem extends pulumi.ComponentResource {
         restart: "unless-stopped",
         user: spec.user,
         privileged: false,
-        // Every capability but what the service keeps, no privilege gain through setuid files.
-        capabilities: { drops: ["ALL"], adds: [...spec.runtime.capabilities] },
+        // Only the capabilities the service keeps, no privilege gain through setuid files.
+        capabilities: dockerCapabilities(spec.runtime.capabilities),
         securityOpts: ["no-new-privileges:true"],
         init: spec.runtime.init,
         stopTimeout: spec.runtime.stopGraceSeconds,

@@ -148,7 +148,8 @@ describe("dev stack (local Docker)", () => {
       privileged: false,
       capabilities: {
         drops: ["ALL"],
-        adds: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
+        // As Docker stores them: a refresh reads back exactly these.
+        adds: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"],
       },
       securityOpts: ["no-new-privileges:true"],
       init: false,
