@@ -12,7 +12,14 @@ export const LAST_SUCCESS = ".last-success";
 export const LAST_NAME = ".last-name";
 /** Dump file names: `microblog-<UTC time>.sql.gz`, so names sort by time. */
 export const DUMP_PATTERN = /^microblog-[0-9]{8}T[0-9]{6}Z\.sql\.gz$/;
-/** Seconds the loop waits after a failed dump before it tries again. */
+/**
+ * Attempts of one dump before it counts as failed; the pause between them starts at
+ * `$BACKUP_RETRY_SECONDS` (default 5) and doubles: 5 + 10 + 20 s. Most failures pass: the app
+ * migrating a table under the dump's snapshot ("Table definition has changed, please retry
+ * transaction", seen when the job's first dump meets the app's first start), MySQL restarting.
+ */
+export const DUMP_ATTEMPTS = 4;
+/** Seconds the loop waits after a dump failed every attempt before it tries again. */
 export const RETRY_SECONDS = 300;
 /** Seconds between the loop's checks whether a dump is due. */
 export const TICK_SECONDS = 5;
@@ -73,6 +80,17 @@ backup_once() {
   rm -f "$tmp" "$cnf" "$cnf.err" "$cnf.rc"
   return 1
 }
+backup_retrying() {
+  attempt=1
+  pause=\${BACKUP_RETRY_SECONDS:-5}
+  while ! backup_once; do
+    [ "$attempt" -ge ${DUMP_ATTEMPTS} ] && return 1
+    attempt=$((attempt + 1))
+    log "trying again in $pause s (attempt $attempt of ${DUMP_ATTEMPTS})"
+    sleep "$pause"
+    pause=$((pause * 2))
+  done
+}
 prune() {
   set -- "$BACKUP_DIR"/microblog-*.sql.gz
   [ -e "$1" ] || return 0
@@ -94,14 +112,14 @@ due() {
 export const LOOP_SCRIPT = `${FUNCTIONS}log "started: every $BACKUP_INTERVAL_MINUTES min, keeping the last $BACKUP_RETAIN in $BACKUP_DIR"
 while :; do
   if due; then
-    if backup_once; then prune; else sleep ${RETRY_SECONDS}; fi
+    if backup_retrying; then prune; else sleep ${RETRY_SECONDS}; fi
   fi
   sleep ${TICK_SECONDS}
 done
 `;
 
 /** Scheduled task: one dump into the task's volume; the exit status is the task's verdict. */
-export const ONCE_SCRIPT = `${FUNCTIONS}backup_once
+export const ONCE_SCRIPT = `${FUNCTIONS}backup_retrying
 `;
 
 /** Scheduled task, second container (AWS CLI image): uploads the dump the first one wrote. */

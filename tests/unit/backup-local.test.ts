@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import {
   freshnessCheck,
+  DUMP_ATTEMPTS,
   LOOP_SCRIPT,
   ONCE_SCRIPT,
   UPLOAD_SCRIPT,
@@ -189,11 +190,18 @@ function runScript(
 }
 
 /** A stub dump tool: prints a dump (or fails) and records its argv. */
-function stubTool(dir: string, name: string, behaviour: "ok" | "fail" | "truncated"): void {
+function stubTool(
+  dir: string,
+  name: string,
+  behaviour: "ok" | "fail" | "truncated" | "flaky",
+): void {
+  const ok = 'echo "CREATE TABLE posts (id int);"; echo "-- Dump completed on 2026-01-01 00:00:00"';
   const body = {
-    ok: 'echo "CREATE TABLE posts (id int);"; echo "-- Dump completed on 2026-01-01 00:00:00"',
+    ok,
     fail: 'echo "Access denied for user" >&2; exit 2',
     truncated: 'echo "CREATE TABLE posts (id int);"',
+    // The first call fails as MariaDB does when a migration changes a table under the snapshot.
+    flaky: `if [ -e "$STUB_ARGS.failed" ]; then ${ok}; else : >"$STUB_ARGS.failed"; echo "mariadb-dump: Error 1412: Table definition has changed, please retry transaction" >&2; exit 3; fi`,
   }[behaviour];
   const path = join(dir, name);
   writeFileSync(
@@ -213,9 +221,11 @@ describe("the backup job's shell (run with /bin/sh, stub dump tool)", () => {
     BACKUP_INTERVAL_MINUTES: "1440",
     BACKUP_RETAIN: "2",
     STUB_ARGS: join(dir, "..", "args"),
+    // No pauses between a failed dump's attempts (5, 10, 20 s in the containers).
+    BACKUP_RETRY_SECONDS: "0",
     ...extra,
   });
-  const setup = (tool: string, behaviour: "ok" | "fail" | "truncated") => {
+  const setup = (tool: string, behaviour: "ok" | "fail" | "truncated" | "flaky") => {
     const root = mkdtempSync(join(tmpdir(), "mb-backup-"));
     const bin = join(root, "bin");
     const dir = join(root, "backups");
@@ -266,7 +276,7 @@ describe("the backup job's shell (run with /bin/sh, stub dump tool)", () => {
     assert.match(res.stdout, /\(mariadb-dump\)$/m);
   });
 
-  it("logs a failed dump with the tool's error, keeps no partial file and exits non-zero", () => {
+  it("logs a failed dump with the tool's error, tries it four times, keeps no partial file and exits non-zero", () => {
     const { bin, dir } = setup("mysqldump", "fail");
     const res = runScript(ONCE_SCRIPT, env(dir, { MYSQL_PASSWORD: "pw" }), bin);
     assert.equal(res.status, 1);
@@ -274,7 +284,19 @@ describe("the backup job's shell (run with /bin/sh, stub dump tool)", () => {
       res.stdout,
       /FAILED microblog-\S+: dump exit 2, gzip exit 0: Access denied for user/,
     );
+    assert.equal(res.stdout.match(/FAILED/g)?.length, DUMP_ATTEMPTS);
+    assert.match(res.stdout, /trying again in 0 s \(attempt 4 of 4\)/);
     assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it("tries a failed dump again at once: a migration racing the first dump does not cost a day", () => {
+    const { bin, dir } = setup("mariadb-dump", "flaky");
+    const res = runScript(ONCE_SCRIPT, env(dir, { MYSQL_PASSWORD: "pw" }), bin);
+    assert.equal(res.status, 0, res.stdout + res.stderr);
+    assert.match(res.stdout, /FAILED microblog-\S+: dump exit 3, gzip exit 0: .*Error 1412/);
+    assert.match(res.stdout, /trying again in 0 s \(attempt 2 of 4\)/);
+    assert.match(res.stdout, /ok microblog-\S+\.sql\.gz/);
+    assert.equal(readdirSync(dir).filter((f) => f.startsWith("microblog-")).length, 1);
   });
 
   it("rejects a dump without the tool's completion trailer (cut short)", () => {
