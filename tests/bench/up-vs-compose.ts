@@ -338,6 +338,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     cpus: cpus().length,
     engine: process.env.MICROBLOG_ENGINE_DESC,
+    node: process.env.MICROBLOG_NODE_DESC ?? `node ${process.version}`,
     images: process.env.MICROBLOG_IMAGES_DESC,
     docker: docker("version", "--format", "{{.Server.Version}} (API {{.Server.APIVersion}})"),
     compose: execFileSync(COMPOSE, ["version", "--short"], { encoding: "utf8" }).trim(),
@@ -456,6 +457,7 @@ async function main(): Promise<void> {
     `revision ${result.revision} (${result.repo}); ${result.cpus} CPUs; docker ${result.docker}; compose ${result.compose}`,
   );
   console.log(`engine: ${result.engine}`);
+  console.log(`program's Node.js: ${result.node}`);
   console.log(`images: ${result.images}`);
   console.log(`load average (1 min) before each pair: ${result.load.join(" ")}`);
   console.log(`pulumi up from empty:        ${fmt(result.up)}`);
