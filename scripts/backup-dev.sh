@@ -25,13 +25,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ -n "$OUTPUTS_FILE" ]; then
-  outputs="$(cat "$OUTPUTS_FILE")"
-else
-  command -v pulumi >/dev/null || die "no pulumi on PATH; pass --outputs-file FILE"
-  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$HOME/.pulumi-microblog}"
-  outputs="$(pulumi stack output --stack "$STACK" --json)" || die "cannot read stack $STACK"
-fi
+outputs="$(dev_stack_outputs "$STACK" "$OUTPUTS_FILE")" || die "cannot read stack $STACK"
 ct="$(printf '%s' "$outputs" | node -e '
   const o = JSON.parse(require("fs").readFileSync(0, "utf8"));
   console.log(o.backupContainer ?? "")')"

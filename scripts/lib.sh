@@ -12,6 +12,33 @@ die() {
   exit 1
 }
 
+# dev_pulumi_env: the state and passphrase defaults of scripts/up-dev.sh (which generates the
+# passphrase file on its first run), unless the caller's environment sets its own.
+dev_pulumi_env() {
+  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$HOME/.pulumi-microblog}"
+  local pass_file="${MICROBLOG_HOME:-$HOME/.config/microblog}/passphrase"
+  if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] &&
+    [ -s "$pass_file" ]; then
+    export PULUMI_CONFIG_PASSPHRASE_FILE="$pass_file"
+  fi
+}
+
+# dev_stack_outputs STACK [FILE]: the stack's outputs as JSON, from FILE when given, else from
+# Pulumi (the one on PATH, or the offline harness's engine, as up-dev.sh) with its defaults.
+dev_stack_outputs() {
+  if [ -n "${2:-}" ]; then
+    cat "$2"
+    return
+  fi
+  if ! command -v pulumi >/dev/null; then
+    # shellcheck source=/dev/null
+    source "$(dirname "${BASH_SOURCE[0]}")/../harness/engine/use.sh" >&2 ||
+      die "no pulumi on PATH, and none can be had here; pass --outputs-file FILE"
+  fi
+  dev_pulumi_env
+  pulumi stack output --stack "$1" --json
+}
+
 # The two restore scripts (restore-dev.sh, restore-ecs.sh) share their options and their steps
 # of choosing a dump and asking before they change anything.
 

@@ -27,23 +27,7 @@ SCRIPT=restore-dev
 . "$(dirname "$0")/lib.sh"
 restore_options "$@"
 
-# Stack outputs, the same state and passphrase defaults as scripts/up-dev.sh.
-stack_outputs() {
-  if [ -n "$OUTPUTS_FILE" ]; then
-    cat "$OUTPUTS_FILE"
-    return
-  fi
-  command -v pulumi >/dev/null || die "no pulumi on PATH; pass --outputs-file FILE"
-  export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$HOME/.pulumi-microblog}"
-  local pass_file="${MICROBLOG_HOME:-$HOME/.config/microblog}/passphrase"
-  if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] &&
-    [ -s "$pass_file" ]; then
-    export PULUMI_CONFIG_PASSPHRASE_FILE="$pass_file"
-  fi
-  pulumi stack output --stack "$STACK" --json
-}
-
-outputs="$(stack_outputs)" || die "cannot read the outputs of stack $STACK"
+outputs="$(dev_stack_outputs "$STACK" "$OUTPUTS_FILE")" || die "cannot read the outputs of stack $STACK"
 # One line each: mysql container, app container, backup container, backup volume (or dir).
 mapfile -t names < <(
   printf '%s' "$outputs" | node -e '

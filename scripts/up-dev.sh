@@ -42,17 +42,17 @@ source harness/engine/use.sh || exit $?
 step "Docker engine"
 docker info >/dev/null 2>&1 || bash harness/services/dockerd.sh start
 
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$HOME/.pulumi-microblog}"
-if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then mkdir -p "${PULUMI_BACKEND_URL#file://}"; fi
-if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  pass_file="$HOME_DIR/passphrase"
-  if [ ! -s "$pass_file" ]; then
-    mkdir -p "$HOME_DIR"
-    (umask 077 && head -c 24 /dev/urandom | base64 >"$pass_file")
-    step "generated a stack passphrase in $pass_file (keep it: it decrypts the stack's secrets)"
-  fi
-  export PULUMI_CONFIG_PASSPHRASE_FILE="$pass_file"
+# The passphrase file, generated on the first run; the other scripts (backup-dev.sh,
+# restore-dev.sh) find it through the same defaults (dev_pulumi_env in lib.sh).
+pass_file="$HOME_DIR/passphrase"
+if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] &&
+  [ ! -s "$pass_file" ]; then
+  mkdir -p "$HOME_DIR"
+  (umask 077 && head -c 24 /dev/urandom | base64 >"$pass_file")
+  step "generated a stack passphrase in $pass_file (keep it: it decrypts the stack's secrets)"
 fi
+dev_pulumi_env
+if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then mkdir -p "${PULUMI_BACKEND_URL#file://}"; fi
 
 # The search engine the committed stack asks for (the program's default is elasticsearch).
 engine="$(sed -n 's/^ *microblog-infra:searchEngine: *"\{0,1\}\([a-z]*\).*/\1/p' "Pulumi.$STACK.yaml")"
@@ -92,8 +92,10 @@ node --import tsx scripts/stack-file.ts "Pulumi.$STACK.yaml" "$STACK_FILE" "${ex
 step "pulumi up ($STACK)"
 # --yes approves whatever the preview shows, so the preview would only run the program and start
 # the providers a second time before the first container: skipped. `pulumi preview` (below) shows
-# the plan when wanted.
-pulumi up --yes --skip-preview --stack "$STACK" --config-file "$STACK_FILE" --non-interactive \
-  --suppress-progress
+# the plan when wanted. --refresh first reads every resource back from Docker, so a container
+# stopped or removed by hand is started or created again (about 2 s more: the docker provider
+# waits that long before it reads the network).
+pulumi up --yes --skip-preview --refresh --stack "$STACK" --config-file "$STACK_FILE" \
+  --non-interactive --suppress-progress
 step "Microblog is at $(pulumi stack output url --stack "$STACK")"
 step "later commands take the same file: pulumi preview --stack $STACK --config-file $STACK_FILE"
