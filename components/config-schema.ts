@@ -245,7 +245,7 @@ export const CONFIG_KEYS = {
   searchEngine: oneOf(
     ["elasticsearch", "opensearch"],
     "elasticsearch",
-    "Search engine flavour (selects env and data path)",
+    "Search engine flavour (selects env, data path and a data store of its own; a switch starts on an empty index, which the app rebuilds when it starts)",
   ),
   searchImage: optionalImage("Search engine image, pinned; empty = the engine's pinned default."),
   appMemoryMb: int(

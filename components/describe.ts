@@ -60,7 +60,7 @@ export function describeSystem(config: Config, inputs: SystemInputs): SystemSpec
     // `ping` succeeds even without credentials, so no password on the command line.
     healthCheck: health(["mysqladmin", "ping", "-h", "127.0.0.1", "--protocol=tcp"]),
     memoryMb: config.mysqlMemoryMb,
-    data: { path: "/var/lib/mysql", uid: 999, gid: 999 },
+    data: { store: "mysql", path: "/var/lib/mysql", uid: 999, gid: 999 },
     dependsOn: [],
     // The entrypoint starts as root, owns the data directory to mysql, then drops to it
     // (gosu / setpriv): that needs these five; mysqld runs as PID 1 and handles SIGTERM itself.
@@ -167,6 +167,12 @@ const SEARCH_DATA = {
   opensearch: "/usr/share/opensearch/data",
 } as const;
 
+/**
+ * The search engines' stores: OpenSearch cannot start on Elasticsearch's files (nor the other
+ * way round), so each has its own. Elasticsearch keeps the name every stack had before.
+ */
+const SEARCH_STORE = { elasticsearch: "search", opensearch: "search-opensearch" } as const;
+
 function describeSearch(
   config: Config,
   hostname: string,
@@ -203,7 +209,12 @@ function describeSearch(
       "http://127.0.0.1:9200/_cluster/health?wait_for_status=yellow&timeout=5s",
     ]),
     memoryMb: config.searchMemoryMb,
-    data: { path: SEARCH_DATA[config.searchEngine], uid: 1000, gid: 1000 },
+    data: {
+      store: SEARCH_STORE[config.searchEngine],
+      path: SEARCH_DATA[config.searchEngine],
+      uid: 1000,
+      gid: 1000,
+    },
     dependsOn: [],
     // The images start as uid 1000 (no privilege to drop) with their own init (tini).
     runtime: { capabilities: [], init: false, stopGraceSeconds: 60 },

@@ -23,6 +23,12 @@ export interface HealthCheckSpec {
 
 /** Persistent data of a stateful service. */
 export interface DataSpec {
+  /**
+   * Name of the store that holds it (volume `<prefix>-<store>-data`, EFS directory `/<store>`).
+   * Data only one engine can read gets a store of its own: switching engines then starts on an
+   * empty store instead of handing the new engine the old one's files.
+   */
+  readonly store: string;
   /** Directory inside the container that holds the data. */
   readonly path: string;
   /** Owner the image's process runs as (EFS access points create the root with it). */

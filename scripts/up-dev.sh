@@ -54,8 +54,11 @@ fi
 dev_pulumi_env
 if [[ "$PULUMI_BACKEND_URL" == file://* ]]; then mkdir -p "${PULUMI_BACKEND_URL#file://}"; fi
 
-# The search engine the committed stack asks for (the program's default is elasticsearch).
-engine="$(sed -n 's/^ *microblog-infra:searchEngine: *"\{0,1\}\([a-z]*\).*/\1/p' "Pulumi.$STACK.yaml")"
+# The search engine the stack asks for (the program's default is elasticsearch).
+# The committed file wins; else a value set in the private stack file with `pulumi config set`.
+engine_in() { sed -n 's/^ *microblog-infra:searchEngine: *"\{0,1\}\([a-z]*\).*/\1/p' "$1" 2>/dev/null; }
+engine="$(engine_in "Pulumi.$STACK.yaml")"
+engine="${engine:-$(engine_in "$STACK_FILE")}"
 engine="${engine:-elasticsearch}"
 # The keys this script manages are always written: set, or empty to remove an earlier value.
 extras=(mysqlImage= searchImage= appBaseImage= appBuildCaCertFile=)

@@ -15,13 +15,9 @@ import {
   migrateLatest,
   releaseMigrationLock,
 } from "./db/migrations.js";
-import { Repository } from "./db/repository.js";
 import { SearchEngine } from "./search/engine.js";
-import { rate, reindexProgress } from "./search/reindex.js";
-import { SearchOutbox } from "./search/outbox.js";
+import { rate, reindexAll, reindexProgress } from "./search/reindex.js";
 
-/** Posts per `_bulk` request of a reindex. */
-const REINDEX_BATCH = 2000;
 const USAGE = "usage: node dist/cli.js <migrate|reindex|unlock>";
 const COMMANDS = ["migrate", "reindex", "unlock"];
 
@@ -58,22 +54,14 @@ async function run(command: string | undefined): Promise<number> {
       console.error("reindex: ELASTICSEARCH_URL is not set, so search is disabled");
       return 2;
     }
-    // Changes queued before the rebuild are covered by it; those made during it stay queued.
-    const outbox = new SearchOutbox(db, search);
-    const queued = await outbox.snapshot();
-    const total = Number((await db("posts").count({ n: "*" }).first())?.n ?? 0);
-    console.log(`reindex: ${total} posts to index into "${config.searchIndex}"`);
-    const started = Date.now();
-    const count = await search.rebuild(
-      new Repository(db).allPosts(REINDEX_BATCH),
-      reindexProgress(total),
-    );
-    const cleared = await outbox.clearSnapshot(queued);
-    const secs = (Date.now() - started) / 1000;
+    const r = await reindexAll(db, search, (total) => {
+      console.log(`reindex: ${total} posts to index into "${config.searchIndex}"`);
+      return reindexProgress(total);
+    });
     console.log(
-      `reindex: indexed ${count} posts into "${config.searchIndex}" in ${secs.toFixed(1)}s ` +
-        `(${rate(count, secs)} posts/s)` +
-        (queued.length ? `; cleared ${cleared} of ${queued.length} search outbox rows` : ""),
+      `reindex: indexed ${r.count} posts into "${config.searchIndex}" in ${r.seconds.toFixed(1)}s ` +
+        `(${rate(r.count, r.seconds)} posts/s)` +
+        (r.queued ? `; cleared ${r.cleared} of ${r.queued} search outbox rows` : ""),
     );
     return 0;
   } catch (err) {

@@ -7,6 +7,7 @@
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { parseDatabaseUrl } from "./db/connection.js";
+import { rebuildMissingIndex } from "./search/heal.js";
 
 async function main(): Promise<void> {
   let config: Config;
@@ -55,7 +56,18 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
   await app.listen({ port: config.port, host: config.host });
-  app.searchOutbox.start();
+  // A missing index (a new engine, a lost volume, searchEngine switched) is rebuilt from the
+  // database first; the outbox then drains into it (while the engine is down it could not).
+  void rebuildMissingIndex({ db: app.repo.db, search: app.searchEngine, log: app.log })
+    .then(
+      (result) => {
+        if (result === "unreachable") app.log.warn("search: engine unreachable; index not checked");
+      },
+      (err: unknown) => app.log.error({ err }, "search: rebuilding the missing index failed"),
+    )
+    .finally(() => {
+      if (!closing) app.searchOutbox.start();
+    });
   app.log.info(
     {
       database: parseDatabaseUrl(config.databaseUrl).describe,

@@ -10,6 +10,7 @@ import type { FastifyInstance } from "fastify";
 import type { Knex } from "knex";
 import { Repository } from "../src/db/repository.js";
 import { SearchEngine } from "../src/search/engine.js";
+import { REBUILD_LOCK, rebuildMissingIndex } from "../src/search/heal.js";
 import { Client, freshDatabase, makeApp, signedIn, text } from "./helpers.js";
 import { PortSwitch } from "./search-fake.js";
 
@@ -241,5 +242,100 @@ describe("search with the engine down", () => {
     assert.equal(body.search, "down");
     assert.equal(body.search_backlog.count, 1);
     assert.equal(typeof body.search_backlog.oldest_age_seconds, "number");
+  });
+});
+
+describe(
+  "a missing index is rebuilt at start (a new engine, a lost volume, searchEngine switched)",
+  { skip: url ? false : "TEST_SEARCH_URL not set (harness/services/opensearch.sh start)" },
+  () => {
+    const quiet = { info: () => {}, warn: () => {} };
+    const seeded = async (mysqlUrl?: string) => {
+      const database = await freshDatabase(mysqlUrl);
+      const repo = new Repository(database.db);
+      const user = await repo.createUser({ username: "heal", email: "h@x.io", passwordHash: "x" });
+      for (let i = 0; i < 5; i++) await repo.createPost(user, `heron number ${i}`, "en");
+      return database;
+    };
+
+    it("rebuilds it from every post, once, and leaves an existing index alone", async () => {
+      const index = `test-heal-${randomBytes(4).toString("hex")}`;
+      const database = await seeded();
+      const search = new SearchEngine(url!, index);
+      try {
+        const first = await rebuildMissingIndex({ db: database.db, search, log: quiet });
+        assert.equal(first, "rebuilt");
+        await search.refresh();
+        assert.equal((await search.query("heron", 1, 10)).total, 5);
+        assert.equal(await rebuildMissingIndex({ db: database.db, search, log: quiet }), "present");
+      } finally {
+        await fetch(`${url}/${index}`, { method: "DELETE" });
+        await database.db.destroy();
+      }
+    });
+
+    it("creates nothing when there are no posts", async () => {
+      const index = `test-heal-${randomBytes(4).toString("hex")}`;
+      const database = await freshDatabase();
+      const search = new SearchEngine(url!, index);
+      try {
+        assert.equal(
+          await rebuildMissingIndex({ db: database.db, search, log: quiet }),
+          "no posts",
+        );
+        assert.equal(await search.indexExists(), false);
+      } finally {
+        await database.db.destroy();
+      }
+    });
+
+    it(
+      "leaves the rebuild to the instance holding the lock (MariaDB)",
+      { skip: process.env.TEST_MYSQL_URL ? false : "TEST_MYSQL_URL not set" },
+      async () => {
+        const index = `test-heal-${randomBytes(4).toString("hex")}`;
+        const database = await seeded(process.env.TEST_MYSQL_URL);
+        const search = new SearchEngine(url!, index);
+        try {
+          await database.db.transaction(async (other) => {
+            await other.raw("SELECT GET_LOCK(?, 0)", [REBUILD_LOCK]);
+            assert.equal(
+              await rebuildMissingIndex({ db: database.db, search, log: quiet }),
+              "busy",
+            );
+            await other.raw("SELECT RELEASE_LOCK(?)", [REBUILD_LOCK]);
+          });
+          assert.equal(
+            await rebuildMissingIndex({ db: database.db, search, log: quiet }),
+            "rebuilt",
+          );
+        } finally {
+          await fetch(`${url}/${index}`, { method: "DELETE" });
+          await database.db.destroy();
+        }
+      },
+    );
+  },
+);
+
+describe("a missing index with the engine down", () => {
+  it("gives up after the wait without touching anything", async () => {
+    const engine = await PortSwitch.closedPort();
+    const database = await freshDatabase();
+    try {
+      const search = new SearchEngine(engine.url, "posts");
+      const log = { info: () => {}, warn: () => {} };
+      const r = await rebuildMissingIndex({
+        db: database.db,
+        search,
+        log,
+        waitMs: 300,
+        pollMs: 50,
+      });
+      assert.equal(r, "unreachable");
+    } finally {
+      await engine.close();
+      await database.db.destroy();
+    }
   });
 });

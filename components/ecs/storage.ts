@@ -104,7 +104,7 @@ export class EcsStorage extends pulumi.ComponentResource {
           fileSystemId: fs.id,
           posixUser: { uid: data.uid, gid: data.gid },
           rootDirectory: {
-            path: `/${service}`,
+            path: `/${data.store}`,
             creationInfo: { ownerUid: data.uid, ownerGid: data.gid, permissions: "0750" },
           },
         },

@@ -112,9 +112,10 @@ export class LocalSystem extends pulumi.ComponentResource {
     spec: ServiceSpec,
     network: docker.Network | undefined,
   ): { container: docker.Container; volume: docker.Volume; image: docker.RemoteImage } {
+    const store = spec.data?.store ?? spec.name;
     const volume = new docker.Volume(
       `${system.name}-${spec.name}-data`,
-      { name: `${system.namePrefix}-${spec.name}-data` },
+      { name: `${system.namePrefix}-${store}-data` },
       { parent: this, ...system.data },
     );
     // keepLocally: destroying the stack must not delete a shared, pinned image.

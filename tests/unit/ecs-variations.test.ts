@@ -90,6 +90,9 @@ describe("ecs stack variations", () => {
     assert.equal(env.DISABLE_SECURITY_PLUGIN, "true");
     assert.equal(env["discovery.type"], "single-node");
     assert.equal(search?.image, "opensearchproject/opensearch:2.19.3");
+    // Its own EFS directory: OpenSearch cannot start on Elasticsearch's files.
+    const ap = find(resources, "aws:efs/accessPoint:AccessPoint", "microblog-efs-search");
+    assert.equal((ap.inputs.rootDirectory as { path: string }).path, "/search-opensearch");
   });
 
   it("delivers the Translator key through Secrets Manager, never as plain env", async () => {

@@ -118,7 +118,9 @@ describe("dev stack variations", () => {
     ]);
     assert.deepEqual(r.inputs.volumes, [
       {
-        volumeName: "microblog-infra-dev-search-data",
+        // Its own volume: OpenSearch cannot start on Elasticsearch's files (a switch of
+        // searchEngine then starts on an empty index, which `reindex` fills).
+        volumeName: "microblog-infra-dev-search-opensearch-data",
         containerPath: "/usr/share/opensearch/data",
       },
     ]);

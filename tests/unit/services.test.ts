@@ -28,7 +28,12 @@ describe("describeSystem", () => {
     // The app migrates MySQL at boot; it serves without search (/readyz reports it).
     assert.deepEqual(services.app.dependsOn, ["mysql"]);
     assert.deepEqual([services.mysql.dependsOn, services.search.dependsOn], [[], []]);
-    assert.deepEqual(services.mysql.data, { path: "/var/lib/mysql", uid: 999, gid: 999 });
+    assert.deepEqual(services.mysql.data, {
+      store: "mysql",
+      path: "/var/lib/mysql",
+      uid: 999,
+      gid: 999,
+    });
     assert.equal(services.app.data, undefined);
     assert.deepEqual(Object.keys(services.app.secretEnv).sort(), ["DATABASE_URL", "SECRET_KEY"]);
     assert.deepEqual(Object.keys(services.mysql.secretEnv).sort(), [

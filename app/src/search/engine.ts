@@ -150,6 +150,14 @@ export class SearchEngine {
     this.indexReady = true;
   }
 
+  /** Whether the index exists; throws when the engine does not answer. */
+  async indexExists(signal?: AbortSignal): Promise<boolean> {
+    const head = await this.call("HEAD", `/${this.index}`, undefined, false, signal);
+    if (head.status === 200) return true;
+    if (head.status === 404) return false;
+    throw new Error(`index ${this.index}: HTTP ${head.status}`);
+  }
+
   /** Reports whether the engine answers. */
   async state(signal?: AbortSignal): Promise<SearchState> {
     if (!this.enabled) return "disabled";

@@ -1,5 +1,11 @@
-/** Progress lines of `cli.js reindex`. */
-import type { RebuildProgress } from "./engine.js";
+/** A full reindex (`cli.js reindex`, and the app when its index is missing) and its progress lines. */
+import type { Knex } from "knex";
+import { Repository } from "../db/repository.js";
+import type { RebuildProgress, SearchEngine } from "./engine.js";
+import { SearchOutbox } from "./outbox.js";
+
+/** Posts per `_bulk` request of a reindex. */
+const REINDEX_BATCH = 2000;
 
 /** A reindex prints a progress line at most this often (and after the last batch). */
 const PROGRESS_EVERY_MS = 2000;
@@ -22,5 +28,40 @@ export function reindexProgress(
     last = elapsedMs;
     const pct = total > 0 ? ` (${Math.floor((100 * indexed) / total)}%)` : "";
     print(`reindex: ${indexed}/${total} posts${pct}, ${rate(indexed, elapsedMs / 1000)} posts/s`);
+  };
+}
+
+/** What a reindex did. */
+export interface ReindexResult {
+  /** Posts in the database when it started, and posts indexed. */
+  readonly total: number;
+  readonly count: number;
+  /** Search outbox rows the rebuild covered, and how many of them it cleared. */
+  readonly queued: number;
+  readonly cleared: number;
+  readonly seconds: number;
+}
+
+/**
+ * Rebuilds the index from every post in the database. Changes queued in the search outbox
+ * before it are covered by it and cleared; those made during it stay queued for the drainer.
+ */
+export async function reindexAll(
+  db: Knex,
+  search: SearchEngine,
+  onStart: (total: number) => ((p: RebuildProgress) => void) | undefined = () => undefined,
+): Promise<ReindexResult> {
+  const outbox = new SearchOutbox(db, search);
+  const queued = await outbox.snapshot();
+  const total = Number((await db("posts").count({ n: "*" }).first())?.n ?? 0);
+  const started = Date.now();
+  const count = await search.rebuild(new Repository(db).allPosts(REINDEX_BATCH), onStart(total));
+  const cleared = await outbox.clearSnapshot(queued);
+  return {
+    total,
+    count,
+    queued: queued.length,
+    cleared,
+    seconds: (Date.now() - started) / 1000,
   };
 }
