@@ -235,7 +235,12 @@ function describeApp(
     NODE_ENV: "production",
     // A managed domain's endpoint exists only once created: the renderer sets it then.
     ...(managed?.search === undefined
-      ? { ELASTICSEARCH_URL: `http://${search.hostname}:${search.port}` }
+      ? {
+          ELASTICSEARCH_URL: `http://${search.hostname}:${search.port}`,
+          // The engine's data store: switching engines changes it, so the app restarts with
+          // the new engine, and its start rebuilds the index the new, empty store lacks.
+          ...(search.data === undefined ? {} : { SEARCH_STORE: search.data.store }),
+        }
       : {}),
     POSTS_PER_PAGE: String(config.postsPerPage),
     LOG_LEVEL: config.logLevel,

@@ -94,6 +94,10 @@ const schema = z.object({
     })
     .default(""),
   SEARCH_RETRY_INTERVAL: int(1, 3600).default(5),
+  SEARCH_STORE: z
+    .string()
+    .regex(/^[a-z0-9-]{0,64}$/, { error: "must be a store name such as search-opensearch" })
+    .default(""),
   SEARCH_INDEX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,100}$/, { error: "must be a lower-case index name" })
@@ -159,6 +163,11 @@ export interface Config {
   readonly databasePasswordSecret: string;
   readonly searchUrl: string;
   readonly searchIndex: string;
+  /**
+   * Name of the search engine's data store as the deployment calls it (informational: a new
+   * store restarts the app, whose start then rebuilds a missing index); "" = not given.
+   */
+  readonly searchStore: string;
   /**
    * AWS region of a managed search domain (Amazon OpenSearch Service with an IAM access
    * policy): requests are signed with SigV4 for service `es`; empty = unsigned.
@@ -304,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePasswordSecret: e.DATABASE_PASSWORD_SECRET_ARN,
     searchUrl: e.ELASTICSEARCH_URL.replace(/\/+$/, ""),
     searchIndex: e.SEARCH_INDEX,
+    searchStore: e.SEARCH_STORE,
     searchAwsRegion: e.SEARCH_AWS_REGION,
     awsCredentials: awsCredentialEnv(env),
     searchRetryIntervalSeconds: e.SEARCH_RETRY_INTERVAL,

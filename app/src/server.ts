@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     {
       database: parseDatabaseUrl(config.databaseUrl).describe,
       search: config.searchUrl ? "on" : "off",
+      searchStore: config.searchStore || undefined,
       searchRetryIntervalSeconds: config.searchUrl ? config.searchRetryIntervalSeconds : undefined,
       mail: config.mail.server ? "on" : "off",
       translation: config.translator.key ? "on" : "off",

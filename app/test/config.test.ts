@@ -24,6 +24,10 @@ describe("loadConfig", () => {
     assert.equal(c.shutdownTimeoutSeconds, 10);
     assert.equal(c.searchRetryIntervalSeconds, 5);
     assert.equal(loadConfig({ SEARCH_RETRY_INTERVAL: "30" }).searchRetryIntervalSeconds, 30);
+    assert.equal(
+      loadConfig({ SEARCH_STORE: "search-opensearch" }).searchStore,
+      "search-opensearch",
+    );
   });
 
   const bad: [Record<string, string>, RegExp][] = [
@@ -46,6 +50,7 @@ describe("loadConfig", () => {
     [{ AUTH_ACCOUNT_RATE_LIMIT: "0" }, /AUTH_ACCOUNT_RATE_LIMIT="0"/],
     [{ SEARCH_RETRY_INTERVAL: "0" }, /SEARCH_RETRY_INTERVAL="0": must be between 1 and 3600/],
     [{ SEARCH_RETRY_INTERVAL: "2.5" }, /SEARCH_RETRY_INTERVAL="2.5": must be a whole number/],
+    [{ SEARCH_STORE: "Search Data" }, /SEARCH_STORE="Search Data": must be a store name/],
   ];
   for (const [env, message] of bad) {
     it(`rejects ${JSON.stringify(env)} naming the variable`, () => {

@@ -224,6 +224,8 @@ describe("ecs stack (AWS Fargate)", () => {
       { name: "PORT", value: "5000" },
       { name: "POSTS_PER_PAGE", value: "25" },
       { name: "PUBLIC_URL", value: "http://microblog-lb-alb.us-east-1.elb.amazonaws.com" },
+      // The engine's store: a switch of engine restarts the app (which rebuilds the index).
+      { name: "SEARCH_STORE", value: "search" },
       // One proxy hop in front of the app: the ALB.
       { name: "TRUSTED_PROXIES", value: "1" },
     ]);

@@ -80,6 +80,7 @@ describe("dev stack variations", () => {
       "PORT=5000",
       "NODE_ENV=production",
       "ELASTICSEARCH_URL=http://elasticsearch:9200",
+      "SEARCH_STORE=search",
       "POSTS_PER_PAGE=25",
       "LOG_LEVEL=info",
       "ADMINS=a@example.com,b@example.com",
@@ -128,5 +129,10 @@ describe("dev stack variations", () => {
       find(resources, "docker:index/remoteImage:RemoteImage", "microblog-search-image").inputs.name,
       "opensearchproject/opensearch:2.19.3",
     );
+    // So the app restarts on a switch of engine, and its start rebuilds the missing index.
+    const appEnv = unwrapSecret(
+      find(resources, CONTAINER, "microblog-app").inputs.envs,
+    ) as string[];
+    assert.ok(appEnv.includes("SEARCH_STORE=search-opensearch"));
   });
 });

@@ -227,6 +227,8 @@ describe("dev stack (local Docker)", () => {
       "PORT=5000",
       "NODE_ENV=production",
       "ELASTICSEARCH_URL=http://elasticsearch:9200",
+      // The search engine's store: a switch of engine changes it and so restarts the app.
+      "SEARCH_STORE=search",
       "POSTS_PER_PAGE=25",
       "LOG_LEVEL=info",
       // The public URL (default: the published port); no TRUSTED_PROXIES: nothing in front.
