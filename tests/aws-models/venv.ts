@@ -2,6 +2,7 @@
 // checked against): ~/.cache/microblog/aws-models/<botocore version>/, built on demand from
 // requirements.txt and reused while that file is unchanged. Any failure throws: the AWS model
 // checks never skip silently.
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
@@ -115,6 +116,23 @@ export function validateRequests(
     );
   }
   return JSON.parse(res.stdout) as ValidationReport;
+}
+
+/**
+ * Asserts that every one of `requests` is valid against the models and that `control`, a
+ * planted invalid request, is not: proof that the validator read them.
+ */
+export function assertValidWithControl(
+  requests: readonly ModelRequest[],
+  control: Omit<ModelRequest, "id">,
+): void {
+  const report = validateRequests([...requests, { id: "negative-control", ...control }]);
+  const bad = report.results.filter((r) => r.errors.length > 0);
+  assert.deepEqual(
+    bad.map((r) => r.id),
+    ["negative-control"],
+    JSON.stringify(bad, null, 2),
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) ensureVenv();
